@@ -1,0 +1,256 @@
+import express, { type ErrorRequestHandler, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import cors from 'cors';
+import type { AppConfig } from './config';
+import { CdsError, toOperationOutcome } from './cds/errors';
+import { feedbackRequestSchema, hookRequestSchema, type HookRequest } from './cds/schemas';
+import { buildFactIndex } from './clinical/facts';
+import type { FeedbackStore, IssuedCard } from './feedback/store';
+import { MemoryFeedbackStore, toFeedbackRecord } from './feedback/store';
+import type { Logger } from './logging';
+import type { RuleConfig } from './rules/config';
+import { loadRegistry, type RegisteredService } from './services/registry';
+import type { ServiceDeps, ServiceResult } from './services/types';
+
+/** Which endpoint a client token is checked for (JWT `aud` differs per endpoint). */
+export type EndpointKind = 'discovery' | 'service' | 'feedback';
+
+export interface AppDeps {
+  config: AppConfig;
+  rules: RuleConfig;
+  logger: Logger;
+  feedbackStore?: FeedbackStore;
+  /** Client authentication middleware per endpoint kind; absent means no client auth. */
+  authenticate?: (kind: EndpointKind) => RequestHandler;
+  /** Extra per-request check on the fhirServer the service may call (e.g. a client allowlist). */
+  fhirServerPolicy?: (fhirServer: string, req: Request) => boolean;
+  now?: () => Date;
+  uuid?: () => string;
+}
+
+/** Per-call facts for the one log line (never PHI). */
+interface CallLog {
+  serviceId?: string;
+  hookInstance?: string;
+  provenance?: Record<string, string>;
+  ruleIds?: string[];
+  cards?: number;
+  indicator?: string;
+  assessment?: string;
+  feedbackItems?: number;
+}
+
+const INDICATOR_ORDER = ['info', 'warning', 'critical'];
+
+function validationError(prefix: string, issues: Array<{ path: PropertyKey[]; message: string }>): CdsError {
+  const fields = [...new Set(issues.map((i) => i.path.map(String).join('.') || '(body)'))];
+  const text = issues.map((i) => `${i.path.map(String).join('.') || '(body)'}: ${i.message}`).join('; ');
+  return new CdsError('CDS_INVALID_REQUEST', `${prefix}: ${text}`, fields);
+}
+
+function requireJsonObject(req: Request): Record<string, unknown> {
+  const body: unknown = req.body;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new CdsError('CDS_INVALID_REQUEST', 'Request body must be a JSON object (Content-Type: application/json).', ['(body)']);
+  }
+  return body as Record<string, unknown>;
+}
+
+/** Only http(s) servers, https unless plain http is allowed, and nothing a policy refuses. */
+function fhirServerAllowed(config: AppConfig, policy: AppDeps['fhirServerPolicy'], req: Request) {
+  return (fhirServer: string): boolean => {
+    let url: URL;
+    try {
+      url = new URL(fhirServer);
+    } catch {
+      return false;
+    }
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && config.fhir.allowHttp)) return false;
+    if (url.username || url.password) return false;
+    return policy ? policy(fhirServer, req) : true;
+  };
+}
+
+export function createApp(deps: AppDeps) {
+  const { config, rules, logger } = deps;
+  const now = deps.now ?? (() => new Date());
+  const store = deps.feedbackStore ?? new MemoryFeedbackStore();
+  const registry = loadRegistry();
+  const factIndex = buildFactIndex(rules);
+  const discoveryBody = JSON.stringify({ services: [...registry.values()].map((s) => s.definition) });
+  const auth = (kind: EndpointKind): RequestHandler => deps.authenticate?.(kind) ?? ((_req, _res, next) => next());
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+
+  // CH-53: browser clients (the CDS Hooks sandbox) call cross-origin with an Authorization header.
+  app.use(
+    cors({
+      origin: '*',
+      methods: ['GET', 'POST', 'OPTIONS'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'Accept'],
+      maxAge: 600,
+    }),
+  );
+
+  // One structured line per call, written when the response finishes.
+  app.use((req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.locals.call = {} as CallLog;
+    res.on('finish', () => {
+      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      const call = res.locals.call as CallLog;
+      const route = req.route?.path ?? (res.statusCode === 404 ? 'unmatched' : req.path);
+      const entry = { method: req.method, route, status: res.statusCode, durationMs: Math.round(durationMs * 100) / 100, ...call };
+      if (res.statusCode >= 500) logger.error(entry, 'request failed');
+      else logger.info(entry, 'request');
+    });
+    next();
+  });
+
+  // Every body is parsed as JSON whatever its declared type: a mislabelled body still gets a
+  // precise 400 for what is wrong with it, not a silent empty object.
+  const json = express.json({ limit: config.bodyLimitBytes, type: () => true, strict: false });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res, next) => {
+    try {
+      const ready = await store.isReady();
+      res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready' });
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  // Discovery: https://cds-hooks.hl7.org/2.0/#discovery
+  app.get('/cds-services', auth('discovery'), (_req, res) => {
+    res.type('application/json').send(discoveryBody);
+  });
+
+  const findService = (id: string): RegisteredService => {
+    const service = registry.get(id);
+    if (!service) throw new CdsError('CDS_UNKNOWN_SERVICE', `No CDS service "${id.slice(0, 80)}" here; see GET /cds-services.`);
+    return service;
+  };
+
+  // Calling a service: https://cds-hooks.hl7.org/2.0/#calling-a-cds-service
+  app.post('/cds-services/:id', (req, _res, next) => {
+    findService(req.params.id as string);
+    next();
+  }, auth('service'), json, async (req, res, next) => {
+    try {
+      const service = findService(req.params.id as string);
+      const call = res.locals.call as CallLog;
+      call.serviceId = service.definition.id;
+      const body = requireJsonObject(req);
+      if (typeof body.hookInstance === 'string') call.hookInstance = body.hookInstance.slice(0, 100);
+      const parsed = hookRequestSchema.safeParse(body);
+      if (!parsed.success) throw validationError('Invalid hook request', parsed.error.issues);
+      const request: HookRequest = parsed.data;
+      if (request.hook !== service.definition.hook) {
+        throw new CdsError('CDS_INVALID_REQUEST', `hook "${request.hook.slice(0, 60)}" does not match service "${service.definition.id}" (expects "${service.definition.hook}").`, ['hook']);
+      }
+      if (request.fhirAuthorization && !request.fhirServer) {
+        throw new CdsError('CDS_INVALID_REQUEST', 'fhirServer is required when fhirAuthorization is present.', ['fhirServer']);
+      }
+      const serviceDeps: ServiceDeps = {
+        rules,
+        factIndex,
+        fhirLimits: config.fhir,
+        mayCallFhirServer: fhirServerAllowed(config, deps.fhirServerPolicy, req),
+        now,
+        ...(deps.uuid ? { uuid: deps.uuid } : {}),
+      };
+      const result: ServiceResult = await service.handler.evaluate(request, service.definition, serviceDeps);
+      const cards = result.response.cards;
+      Object.assign(call, {
+        provenance: result.provenance,
+        ruleIds: result.ruleIds,
+        cards: cards.length,
+        assessment: result.assessment,
+        ...(cards.length > 0 ? { indicator: cards.map((c) => c.indicator).sort((a, b) => INDICATOR_ORDER.indexOf(b) - INDICATOR_ORDER.indexOf(a))[0] } : {}),
+      });
+      res.json(result.response);
+      recordIssued(store, logger, service.definition.id, request.hookInstance, result, now());
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  // Feedback: https://cds-hooks.hl7.org/2.0/#feedback
+  app.post('/cds-services/:id/feedback', (req, _res, next) => {
+    findService(req.params.id as string);
+    next();
+  }, auth('feedback'), json, async (req, res, next) => {
+    try {
+      const service = findService(req.params.id as string);
+      const call = res.locals.call as CallLog;
+      call.serviceId = service.definition.id;
+      const body = requireJsonObject(req);
+      const parsed = feedbackRequestSchema.safeParse(body);
+      if (!parsed.success) throw validationError('Invalid feedback', parsed.error.issues);
+      const received = now();
+      const records = parsed.data.feedback.map((item) => toFeedbackRecord(service.definition.id, item, received));
+      call.feedbackItems = records.length;
+      await store.recordFeedback(records);
+      res.json({});
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  app.all('/cds-services/:id', (req, _res, next) => {
+    findService(req.params.id as string);
+    next(new CdsError('CDS_METHOD_NOT_ALLOWED', `${req.method} is not supported here; call the service with POST.`));
+  });
+
+  app.use((req, _res, next) => {
+    next(new CdsError('CDS_NOT_FOUND', `No route for ${req.method} ${req.path.slice(0, 100)}.`));
+  });
+
+  const errorHandler: ErrorRequestHandler = (error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const cdsError = toCdsError(error);
+    if (cdsError.status >= 500) logger.error({ err: { name: (error as Error)?.name, message: (error as Error)?.message, stack: (error as Error)?.stack } }, 'unhandled error');
+    if (cdsError.code === 'CDS_METHOD_NOT_ALLOWED') res.set('Allow', 'POST');
+    // 401 carries no detail (CH-52).
+    const outcome = cdsError.status === 401 ? toOperationOutcome(new CdsError('CDS_UNAUTHORIZED', 'Unauthorized')) : toOperationOutcome(cdsError);
+    res.status(cdsError.status).type('application/fhir+json').send(JSON.stringify(outcome));
+  };
+  app.use(errorHandler);
+  return app;
+}
+
+/** Maps body-parser and unknown errors to the catalogue; never exposes internals. */
+function toCdsError(error: unknown): CdsError {
+  if (error instanceof CdsError) return error;
+  const e = error as { status?: number; statusCode?: number; type?: string };
+  const status = e?.status ?? e?.statusCode;
+  if (e?.type === 'entity.too.large' || status === 413) return new CdsError('CDS_BODY_TOO_LARGE', 'Request body is larger than this service accepts.');
+  if (e?.type === 'entity.parse.failed') return new CdsError('CDS_INVALID_REQUEST', 'Request body is not valid JSON.', ['(body)']);
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported' || status === 415) {
+    return new CdsError('CDS_UNSUPPORTED_MEDIA_TYPE', 'Unsupported request encoding or charset.');
+  }
+  if (typeof status === 'number' && status >= 400 && status < 500) return new CdsError('CDS_INVALID_REQUEST', 'Invalid request.');
+  return new CdsError('CDS_INTERNAL', 'Internal error.');
+}
+
+/** Records issued cards for the feedback join; a store failure never affects the hook answer. */
+function recordIssued(store: FeedbackStore, logger: Logger, serviceId: string, hookInstance: string, result: ServiceResult, issuedAt: Date): void {
+  const cards: IssuedCard[] = result.response.cards
+    .filter((c) => c.uuid)
+    .map((c) => ({
+      cardUuid: c.uuid!,
+      suggestionUuids: (c.suggestions ?? []).map((s) => s.uuid).filter((u): u is string => typeof u === 'string'),
+      serviceId,
+      hookInstance: hookInstance.slice(0, 100),
+      kind: result.assessment,
+      indicator: c.indicator,
+      ruleIds: result.ruleIds,
+      issuedAt: issuedAt.toISOString(),
+    }));
+  if (cards.length === 0) return;
+  store.recordIssuedCards(cards).catch((error: Error) => logger.warn({ err: { message: error.message } }, 'could not record issued cards'));
+}

@@ -1,0 +1,65 @@
+import type { LabValue } from '../clinical/facts';
+import type { DatedResult } from '../rules/assessment';
+
+/** Text formatting shared by the card builders (no clinical decisions here). */
+
+/** Up to `decimals` decimals, trailing zeros dropped: 2 → "2", 0.5 → "0.5", 1.3368 → "1.34". */
+export function num(value: number, decimals = 2): string {
+  return String(Number(value.toFixed(decimals)));
+}
+
+/** "2026-11-22 10:00 UTC" */
+export function when(date: Date): string {
+  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** "3 h ago", "2 days ago", "just now". */
+export function age(hours: number): string {
+  if (hours < 1) return 'less than 1 h ago';
+  if (hours < 48) return `${Math.floor(hours)} h ago`;
+  return `${Math.floor(hours / 24)} days ago`;
+}
+
+const COMPARATOR_TEXT: Record<string, string> = { '<': '< ', '<=': '≤ ', '>=': '≥ ', '>': '> ' };
+
+/** Chemistry values read better with a decimal ("1.0 mg/dL"); weights, eGFR and QTc do not. */
+const ONE_DECIMAL_AT_LEAST = new Set(['magnesium', 'potassium', 'calciumTotal', 'calciumCorrected', 'calciumIonized', 'albumin', 'creatinine']);
+
+/** The value exactly as the lab reported it: "< 0.5 mmol/L". */
+export function reported(result: LabValue): string {
+  const prefix = result.comparator ? COMPARATOR_TEXT[result.comparator] : '';
+  let text = num(result.reported.value, 3);
+  if (ONE_DECIMAL_AT_LEAST.has(result.analyte) && !text.includes('.')) text = `${text}.0`;
+  return `${prefix}${text} ${result.reported.unit}`;
+}
+
+const DISPLAY_UNIT: Record<string, string> = { 'mL/min/{1.73_m2}': 'mL/min/1.73 m²' };
+
+/** The value in the unit the rules use: "1.34 mg/dL". */
+export function canonical(result: LabValue, decimals = 2): string {
+  const prefix = result.comparator ? COMPARATOR_TEXT[result.comparator] : '';
+  let text = num(result.value, decimals);
+  if (ONE_DECIMAL_AT_LEAST.has(result.analyte) && !text.includes('.')) text = `${text}.0`;
+  return `${prefix}${text} ${DISPLAY_UNIT[result.unit] ?? result.unit}`;
+}
+
+/** "0.55 mmol/L (1.34 mg/dL)" when units differ, else "1.6 mg/dL". */
+export function valueWithConversion(result: LabValue, decimals = 2): string {
+  const r = reported(result);
+  const converted = Math.abs(result.value - result.reported.value) > 1e-9;
+  return converted ? `${r} (${canonical(result, decimals)})` : r;
+}
+
+export function datedValue(d: DatedResult, decimals = 2): string {
+  return `${valueWithConversion(d.result, decimals)} on ${when(d.result.effective)}`;
+}
+
+/** Escapes characters that would change GitHub-flavoured markdown tables or emphasis. */
+export function md(text: string): string {
+  return text.replace(/([\\`*_[\]|<>#])/g, '\\$1');
+}
+
+export function list(items: string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}

@@ -1,0 +1,141 @@
+/**
+ * Code tables (clinical-rules.md §7). These are the defaults of `RuleConfig.codes`; an institution
+ * can extend them with local codes through RULES_FILE. V/U after a code repeats the research
+ * status in clinical-rules.md (V verified in a public source, U unverified).
+ */
+
+export const SYSTEMS = {
+  loinc: 'http://loinc.org',
+  snomed: 'http://snomed.info/sct',
+  icd10cm: 'http://hl7.org/fhir/sid/icd-10-cm',
+  icd10: 'http://hl7.org/fhir/sid/icd-10',
+  rxnorm: 'http://www.nlm.nih.gov/research/umls/rxnorm',
+  ucum: 'http://unitsofmeasure.org',
+  conditionClinical: 'http://terminology.hl7.org/CodeSystem/condition-clinical',
+  conditionVerification: 'http://terminology.hl7.org/CodeSystem/condition-ver-status',
+} as const;
+
+/** LOINC codes per analyte (§7.1). Only these feed the rules; urine and RBC Mg never do (R-DATA-4). */
+export const defaultLoinc = {
+  magnesium: ['19123-9', '2601-3'], // serum/plasma mass V, moles V
+  potassium: ['2823-3', '22760-3', '6298-4'], // serum moles V, serum mass V, blood V
+  calciumTotal: ['17861-6', '2000-8'], // serum mass V, serum moles U
+  calciumCorrected: ['29265-6'], // corrected for albumin V
+  calciumIonized: ['1995-0', '1994-3', '17864-0'], // serum moles V, blood moles V, serum mass V
+  albumin: ['1751-7'], // U
+  creatinine: ['2160-0', '14682-9', '38483-4'], // serum mass V, serum moles V, blood mass V
+  egfr: ['98979-8', '98980-6', '62238-1', '33914-3', '77147-7', '48642-3', '48643-1'],
+  weight: ['29463-7', '3141-9'], // V, U
+  qtc: ['8636-3', '8634-8'], // U
+};
+
+export type Analyte = keyof typeof defaultLoinc;
+
+/** A coded concept the rules look for, in several systems, with words for a last-resort text match. */
+export interface ConceptSet {
+  snomed: string[];
+  icd10: string[];
+  /** Lower-case phrases matched against Condition.code.text/display when no code matches. */
+  text: string[];
+}
+
+/** R-SYM-1: seizure, tetany, torsades, ventricular arrhythmia, long QT. */
+export const defaultSymptomConditions: ConceptSet = {
+  snomed: [
+    '91175000', // Seizure V
+    '31722008', // Torsades de pointes U
+    '44103008', // Ventricular arrhythmia V
+    '25569003', // Ventricular tachycardia V
+    '251159007', // Polymorphic ventricular tachycardia V
+    '71908006', // Ventricular fibrillation V
+    '9651007', // Long QT syndrome V
+    '111975006', // Prolonged QT interval U
+  ],
+  icd10: ['R56.9', 'R56.8', 'R29.0', 'I47.2', 'I47.20', 'I47.21', 'I47.29', 'I49.01', 'I49.02', 'I45.81', 'R94.31'],
+  text: ['seizure', 'tetany', 'torsade', 'ventricular tachycardia', 'ventricular fibrillation', 'ventricular arrhythmia', 'long qt', 'prolonged qt', 'qt prolongation'],
+};
+
+/** R-PREG-1: active pregnancy (77386006 and common descendants; ICD-10 pregnant state). */
+export const defaultPregnancyConditions: ConceptSet = {
+  snomed: ['77386006', '72892002', '47200007'],
+  icd10: ['Z33.1', 'Z34.00', 'Z34.80', 'Z34.90', 'Z34.01', 'Z34.02', 'Z34.03', 'Z34.81', 'Z34.82', 'Z34.83', 'Z34.91', 'Z34.92', 'Z34.93'],
+  text: ['pregnant', 'pregnancy'],
+};
+
+/** R-RENAL-1: CKD stage 4-5, ESRD, dialysis. */
+export const defaultRenalConditions: ConceptSet = {
+  snomed: [
+    '431857002', // CKD stage 4 U
+    '433146000', // CKD stage 5 U
+    '46177005', // End-stage renal disease V
+    '105502003', // Dependence on renal dialysis U
+    '714152005', // CKD stage 5 on dialysis U
+  ],
+  icd10: ['N18.4', 'N18.5', 'N18.6', 'Z99.2', 'Z91.15'],
+  text: ['end stage renal', 'end-stage renal', 'esrd', 'dialysis', 'ckd stage 4', 'ckd stage 5', 'chronic kidney disease stage 4', 'chronic kidney disease stage 5'],
+};
+
+export interface IngredientEntry {
+  rxcui: string;
+  name: string;
+  /** Drug class shown on the card. */
+  drugClass: string;
+}
+
+/** R-MED-1: magnesium-depleting ingredients (§7.2). */
+export const defaultDepletingIngredients: IngredientEntry[] = [
+  { rxcui: '7646', name: 'omeprazole', drugClass: 'proton pump inhibitor' },
+  { rxcui: '283742', name: 'esomeprazole', drugClass: 'proton pump inhibitor' },
+  { rxcui: '17128', name: 'lansoprazole', drugClass: 'proton pump inhibitor' },
+  { rxcui: '816346', name: 'dexlansoprazole', drugClass: 'proton pump inhibitor' },
+  { rxcui: '40790', name: 'pantoprazole', drugClass: 'proton pump inhibitor' },
+  { rxcui: '114979', name: 'rabeprazole', drugClass: 'proton pump inhibitor' },
+  { rxcui: '4603', name: 'furosemide', drugClass: 'loop diuretic' },
+  { rxcui: '1808', name: 'bumetanide', drugClass: 'loop diuretic' },
+  { rxcui: '38413', name: 'torsemide', drugClass: 'loop diuretic' },
+  { rxcui: '4109', name: 'ethacrynic acid', drugClass: 'loop diuretic' },
+  { rxcui: '62349', name: 'ethacrynate', drugClass: 'loop diuretic' }, // listed beside 4109 in the PDDI value set
+  { rxcui: '5487', name: 'hydrochlorothiazide', drugClass: 'thiazide diuretic' },
+  { rxcui: '2409', name: 'chlorthalidone', drugClass: 'thiazide-like diuretic' },
+  { rxcui: '2396', name: 'chlorothiazide', drugClass: 'thiazide diuretic' },
+  { rxcui: '6916', name: 'metolazone', drugClass: 'thiazide-like diuretic' },
+  { rxcui: '5764', name: 'indapamide', drugClass: 'thiazide-like diuretic' },
+  { rxcui: '2555', name: 'cisplatin', drugClass: 'platinum chemotherapy' },
+  { rxcui: '40048', name: 'carboplatin', drugClass: 'platinum chemotherapy' },
+  { rxcui: '32592', name: 'oxaliplatin', drugClass: 'platinum chemotherapy' },
+  { rxcui: '318341', name: 'cetuximab', drugClass: 'anti-EGFR antibody' },
+  { rxcui: '263034', name: 'panitumumab', drugClass: 'anti-EGFR antibody' },
+  { rxcui: '3008', name: 'cyclosporine', drugClass: 'calcineurin inhibitor' },
+  { rxcui: '42316', name: 'tacrolimus', drugClass: 'calcineurin inhibitor' },
+  { rxcui: '4413', name: 'gentamicin', drugClass: 'aminoglycoside' },
+  { rxcui: '10627', name: 'tobramycin', drugClass: 'aminoglycoside' },
+  { rxcui: '641', name: 'amikacin', drugClass: 'aminoglycoside' },
+  { rxcui: '732', name: 'amphotericin B', drugClass: 'antifungal' },
+  { rxcui: '7994', name: 'pentamidine', drugClass: 'antiprotozoal' },
+  { rxcui: '4450', name: 'foscarnet', drugClass: 'antiviral' },
+];
+
+/** R-MON-3: oral magnesium products (ingredient names; codes resolved via the product map). */
+export const defaultOralMagnesiumNames = [
+  'magnesium oxide',
+  'magnesium chloride',
+  'magnesium citrate',
+  'magnesium gluconate',
+  'magnesium lactate',
+  'magnesium glycinate',
+  'magnesium aspartate',
+];
+
+/** Lab orders used by the follow-up ServiceRequests (R-MON-*). */
+export const defaultLabOrders = {
+  magnesium: { system: SYSTEMS.loinc, code: '19123-9', display: 'Magnesium [Mass/volume] in Serum or Plasma' },
+  potassium: { system: SYSTEMS.loinc, code: '2823-3', display: 'Potassium [Moles/volume] in Serum or Plasma' },
+  calcium: { system: SYSTEMS.loinc, code: '17861-6', display: 'Calcium [Mass/volume] in Serum or Plasma' },
+  creatinine: { system: SYSTEMS.loinc, code: '2160-0', display: 'Creatinine [Mass/volume] in Serum or Plasma' },
+};
+
+/** Routes for suggestions (§7.3). */
+export const ROUTES = {
+  iv: { system: SYSTEMS.snomed, code: '47625008', display: 'Intravenous route' },
+  oral: { system: SYSTEMS.snomed, code: '26643006', display: 'Oral route' },
+} as const;

@@ -1,0 +1,396 @@
+import type { Resource } from 'fhir/r4';
+import { SYSTEMS, type Analyte, type ConceptSet } from './codes';
+import { paths } from './paths';
+import { parseFhirDateTime } from './time';
+import { toCanonicalUnit, type UnitProblem } from '../fhir/quantity';
+import type { RuleConfig } from '../rules/config';
+import { ingredientOfProduct } from './medication-products';
+
+/**
+ * FHIR resources → PatientFacts: what the rules need, already typed, unit-normalised and sorted.
+ * One pass groups resources by type and LOINC code; compiled FHIRPath then reads values only from
+ * the picked resources. Nothing here knows a clinical threshold.
+ */
+
+export type Comparator = '<' | '<=' | '>=' | '>';
+
+export interface LabValue {
+  analyte: Analyte;
+  loinc: string;
+  /** Value in the analyte's canonical unit (ANALYTE_UNITS). */
+  value: number;
+  unit: string;
+  reported: { value: number; unit: string };
+  comparator?: Comparator;
+  effective: Date;
+}
+
+export type SkipReason = 'status' | UnitProblem | 'value-missing' | 'value-not-numeric' | 'no-date' | 'future-date';
+
+export interface SkippedResult {
+  analyte: Analyte;
+  loinc: string;
+  reason: SkipReason;
+  /** Human-readable, PHI-free detail (status, unit text). */
+  detail: string;
+  effective?: Date;
+}
+
+export interface AnalyteFacts {
+  /** Accepted, readable results, newest first (at most HISTORY_DEPTH). */
+  results: LabValue[];
+  /** Results that could not be used, newest first; rules decide which ones matter. */
+  skipped: SkippedResult[];
+}
+
+export interface ConditionFinding {
+  display: string;
+  code?: string;
+}
+
+export interface MedicationFinding {
+  display: string;
+  ingredient?: string;
+  drugClass?: string;
+  /** For magnesium products: true when the order is for the oral route. */
+  oral?: boolean;
+}
+
+export interface PatientFacts {
+  birthDate?: string;
+  sex?: 'male' | 'female';
+  labs: Record<Analyte, AnalyteFacts>;
+  conditions: { symptomatic: ConditionFinding[]; pregnancy: ConditionFinding[]; renal: ConditionFinding[] };
+  medications: { depleting: MedicationFinding[]; magnesium: MedicationFinding[] };
+  /** Resources about another patient found in the request; never used. */
+  otherPatientResources: number;
+}
+
+const HISTORY_DEPTH = 12;
+const ACTIVE_CONDITION = new Set(['active', 'recurrence', 'relapse']);
+const EXCLUDED_VERIFICATION = new Set(['refuted', 'entered-in-error']);
+const ACTIVE_MEDICATION = new Set(['active', 'on-hold']);
+const COMPARATORS = new Set<string>(['<', '<=', '>=', '>']);
+
+type Rec = Record<string, unknown>;
+const isRecord = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+const strings = (values: unknown[]): string[] => values.filter((v): v is string => typeof v === 'string' && v !== '');
+
+/** A compiled lookup for one RuleConfig: LOINC → analyte, code sets as Sets. */
+export interface FactIndex {
+  analytes: Analyte[];
+  loinc: Map<string, Analyte>;
+  accepted: Set<string>;
+  futureToleranceMs: number;
+  symptom: CompiledConceptSet;
+  pregnancy: CompiledConceptSet;
+  renal: CompiledConceptSet;
+  depletingByRxcui: Map<string, { name: string; drugClass: string }>;
+  depletingNames: Array<{ pattern: RegExp; rxcui: string; name: string; drugClass: string }>;
+  magnesiumNames: RegExp[];
+}
+
+interface CompiledConceptSet {
+  snomed: Set<string>;
+  icd10: Set<string>;
+  text: string[];
+}
+
+const normaliseIcd = (code: string) => code.toUpperCase().replace('.', '');
+const wordPattern = (name: string) => new RegExp(`\\b${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'i');
+
+function compileConceptSet(set: ConceptSet): CompiledConceptSet {
+  return { snomed: new Set(set.snomed), icd10: new Set(set.icd10.map(normaliseIcd)), text: set.text.map((t) => t.toLowerCase()) };
+}
+
+export function buildFactIndex(config: RuleConfig): FactIndex {
+  const loinc = new Map<string, Analyte>();
+  for (const [analyte, codes] of Object.entries(config.codes.loinc) as Array<[Analyte, string[]]>) {
+    for (const code of codes) loinc.set(code, analyte);
+  }
+  return {
+    analytes: Object.keys(config.codes.loinc) as Analyte[],
+    loinc,
+    accepted: new Set(config.results.acceptedStatuses),
+    futureToleranceMs: config.results.futureToleranceMinutes * 60_000,
+    symptom: compileConceptSet(config.codes.symptomConditions),
+    pregnancy: compileConceptSet(config.codes.pregnancyConditions),
+    renal: compileConceptSet(config.codes.renalConditions),
+    depletingByRxcui: new Map(config.codes.depletingIngredients.map((i) => [i.rxcui, { name: i.name, drugClass: i.drugClass }])),
+    depletingNames: config.codes.depletingIngredients.map((i) => ({ pattern: wordPattern(i.name), ...i })),
+    magnesiumNames: config.codes.oralMagnesiumNames.map(wordPattern),
+  };
+}
+
+/** True when the resource names a different patient than the one in context. */
+function aboutOtherPatient(resource: Rec, patientId: string): boolean {
+  const ref = isRecord(resource.subject) ? str(resource.subject.reference) : isRecord(resource.patient) ? str(resource.patient.reference) : undefined;
+  if (!ref) return false;
+  const m = /(?:^|\/)Patient\/([^/]+?)(?:\/_history\/.*)?$/.exec(ref);
+  return m !== null && m[1] !== patientId;
+}
+
+function loincOf(resource: Rec, index: FactIndex): { code: string; analyte: Analyte } | undefined {
+  const code = isRecord(resource.code) ? resource.code : undefined;
+  const codings = code && Array.isArray(code.coding) ? code.coding : [];
+  for (const coding of codings) {
+    if (!isRecord(coding) || coding.system !== SYSTEMS.loinc) continue;
+    const c = str(coding.code);
+    const analyte = c ? index.loinc.get(c) : undefined;
+    if (c && analyte) return { code: c, analyte };
+  }
+  return undefined;
+}
+
+function effectiveOf(resource: Rec): Date | undefined {
+  const period = isRecord(resource.effectivePeriod) ? resource.effectivePeriod : undefined;
+  return (
+    parseFhirDateTime(resource.effectiveDateTime) ??
+    parseFhirDateTime(resource.effectiveInstant) ??
+    parseFhirDateTime(period?.end) ??
+    parseFhirDateTime(period?.start) ??
+    parseFhirDateTime(resource.issued)
+  );
+}
+
+interface Candidate {
+  resource: Rec;
+  loinc: string;
+  status: string | undefined;
+  effective: Date | undefined;
+}
+
+type Reading = { ok: true; value: LabValue } | { ok: false; skipped: SkippedResult };
+
+function readQuantity(c: Candidate, analyte: Analyte): Reading {
+  const effective = c.effective!;
+  const base = { analyte, loinc: c.loinc, effective };
+  const quantity = paths.valueQuantity(c.resource)[0];
+  if (!isRecord(quantity) || quantity.value === undefined) {
+    const reason: SkipReason = paths.otherValue(c.resource)[0] === true ? 'value-not-numeric' : 'value-missing';
+    const absent = strings(paths.dataAbsentReason(c.resource))[0];
+    return { ok: false, skipped: { ...base, reason, detail: absent ? `no value (${absent})` : reason === 'value-missing' ? 'no value' : 'value is not a number' } };
+  }
+  const value = quantity.value;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    return { ok: false, skipped: { ...base, reason: 'value-not-numeric', detail: 'value is not a valid number' } };
+  }
+  const system = str(quantity.system);
+  const code = str(quantity.code);
+  const unitText = str(quantity.unit);
+  // Trust the coded unit when it is UCUM (or uncoded); a foreign unit system falls back to the display text.
+  const unitCandidate = system === undefined || system === SYSTEMS.ucum ? (code ?? unitText) : unitText;
+  const converted = toCanonicalUnit(analyte, value, [unitCandidate]);
+  if (!converted.ok) {
+    const detail = converted.problem === 'unit-missing' ? 'unit missing' : `unit "${(converted.unitText ?? '').slice(0, 40)}" not recognised`;
+    return { ok: false, skipped: { ...base, reason: converted.problem, detail } };
+  }
+  const comparator = str(quantity.comparator);
+  const lab: LabValue = {
+    analyte,
+    loinc: c.loinc,
+    value: converted.value,
+    unit: converted.unit,
+    reported: { value, unit: unitText ?? converted.fromUnit },
+    effective,
+  };
+  if (comparator && COMPARATORS.has(comparator)) lab.comparator = comparator as Comparator;
+  return { ok: true, value: lab };
+}
+
+function analyseLab(analyte: Analyte, candidates: Candidate[], index: FactIndex, latestAllowed: number): AnalyteFacts {
+  const results: LabValue[] = [];
+  const skipped: SkippedResult[] = [];
+  const dated = candidates.filter((c) => {
+    if (c.effective) return true;
+    skipped.push({ analyte, loinc: c.loinc, reason: 'no-date', detail: 'no usable effective date' });
+    return false;
+  });
+  dated.sort((a, b) => b.effective!.getTime() - a.effective!.getTime());
+  for (const c of dated) {
+    if (results.length >= HISTORY_DEPTH) break;
+    if (c.effective!.getTime() > latestAllowed) {
+      skipped.push({ analyte, loinc: c.loinc, reason: 'future-date', detail: 'dated in the future', effective: c.effective! });
+      continue;
+    }
+    if (!c.status || !index.accepted.has(c.status)) {
+      skipped.push({ analyte, loinc: c.loinc, reason: 'status', detail: `status ${c.status ?? 'missing'}`.slice(0, 60), effective: c.effective! });
+      continue;
+    }
+    const reading = readQuantity(c, analyte);
+    if (reading.ok) results.push(reading.value);
+    else skipped.push(reading.skipped);
+  }
+  return { results, skipped };
+}
+
+function codingsOf(values: unknown[]): Array<{ system?: string; code?: string }> {
+  return values.filter(isRecord).map((c) => ({ system: str(c.system), code: str(c.code) }));
+}
+
+function matchConcept(set: CompiledConceptSet, codings: Array<{ system?: string; code?: string }>, texts: string[]): string | undefined {
+  let coded = false;
+  for (const { system, code } of codings) {
+    if (!code) continue;
+    if (system === SYSTEMS.snomed) {
+      coded = true;
+      if (set.snomed.has(code)) return code;
+    } else if (system === SYSTEMS.icd10cm || system === SYSTEMS.icd10) {
+      coded = true;
+      if (set.icd10.has(normaliseIcd(code))) return code;
+    }
+  }
+  // Text is a fallback for uncoded or locally coded conditions only: a SNOMED/ICD code that
+  // does not match (e.g. "history of pregnancy") must not be overruled by its words.
+  if (coded) return undefined;
+  const lower = texts.map((t) => t.toLowerCase());
+  return set.text.some((phrase) => lower.some((t) => t.includes(phrase))) ? 'text' : undefined;
+}
+
+function isActiveCondition(resource: Rec): boolean {
+  const clinical = strings(paths.conditionClinicalStatus(resource));
+  const verification = strings(paths.conditionVerificationStatus(resource));
+  if (verification.some((v) => EXCLUDED_VERIFICATION.has(v))) return false;
+  if (clinical.length > 0) return clinical.some((v) => ACTIVE_CONDITION.has(v));
+  return paths.conditionAbated(resource)[0] !== true;
+}
+
+function readConditions(conditions: Rec[], index: FactIndex): PatientFacts['conditions'] {
+  const out: PatientFacts['conditions'] = { symptomatic: [], pregnancy: [], renal: [] };
+  for (const resource of conditions) {
+    if (!isActiveCondition(resource)) continue;
+    const codings = codingsOf(paths.conditionCodings(resource));
+    const texts = strings(paths.conditionText(resource));
+    const display = (texts[0] ?? codings.find((c) => c.code)?.code ?? 'condition').slice(0, 120);
+    for (const [key, set] of [['symptomatic', index.symptom], ['pregnancy', index.pregnancy], ['renal', index.renal]] as const) {
+      const code = matchConcept(set, codings, texts);
+      if (code) out[key].push(code === 'text' ? { display } : { display, code });
+    }
+  }
+  return out;
+}
+
+function readMedications(orders: Rec[], medicationsById: Map<string, Rec>, index: FactIndex): PatientFacts['medications'] {
+  const out: PatientFacts['medications'] = { depleting: [], magnesium: [] };
+  const seen = new Set<string>();
+  for (const order of orders) {
+    const status = str(order.status);
+    if (!status || !ACTIVE_MEDICATION.has(status)) continue;
+    let codings = codingsOf(paths.medicationCodings(order));
+    let texts = strings(paths.medicationText(order));
+    const ref = strings(paths.medicationReference(order))[0];
+    if (ref) {
+      const contained = Array.isArray(order.contained) ? order.contained.filter(isRecord) : [];
+      const medication = ref.startsWith('#')
+        ? contained.find((c) => c.id === ref.slice(1))
+        : medicationsById.get(ref.replace(/^.*\bMedication\//, ''));
+      if (medication) {
+        codings = codings.concat(codingsOf(paths.medicationResourceCodings(medication)));
+        texts = texts.concat(strings(paths.medicationResourceText(medication)));
+      }
+    }
+    const display = (texts[0] ?? 'medication').slice(0, 120);
+    const routeWords = strings(paths.dosageRouteText(order)).join(' ').toLowerCase();
+    const routeCodes = strings(paths.dosageRouteCodes(order));
+
+    // Ingredient codes match directly; product codes through the bundled map; then names in the text.
+    const rxcuis: string[] = [];
+    const productIngredientNames: string[] = [];
+    for (const { system, code } of codings) {
+      if (system !== SYSTEMS.rxnorm || !code) continue;
+      rxcuis.push(code);
+      const ingredient = ingredientOfProduct(code);
+      if (ingredient?.rxcui) rxcuis.push(ingredient.rxcui);
+      if (ingredient) productIngredientNames.push(ingredient.name);
+    }
+    const names = [...productIngredientNames, ...texts];
+    let depleting = rxcuis.map((rxcui) => index.depletingByRxcui.get(rxcui)).find((x) => x !== undefined);
+    if (!depleting) {
+      const hit = index.depletingNames.find((n) => names.some((t) => n.pattern.test(t)));
+      if (hit) depleting = { name: hit.name, drugClass: hit.drugClass };
+    }
+    if (depleting && !seen.has(depleting.name)) {
+      seen.add(depleting.name);
+      out.depleting.push({ display, ingredient: depleting.name, drugClass: depleting.drugClass });
+    }
+    const allText = names.join(' ').toLowerCase();
+    const isMagnesium = index.magnesiumNames.some((p) => p.test(allText)) || /\bmagnesium sulfate\b/i.test(allText);
+    if (isMagnesium) {
+      const oral = /\boral\b|\btablet\b|\bcapsule\b|\bpo\b/.test(`${allText} ${routeWords}`) || routeCodes.includes('26643006');
+      out.magnesium.push({ display, oral });
+    }
+  }
+  return out;
+}
+
+const emptyLab = (): AnalyteFacts => ({ results: [], skipped: [] });
+
+/**
+ * Builds the facts for `patientId` from every resource the request supplied or the service
+ * fetched. `now` only bounds how far in the future a result may be dated.
+ */
+export function extractFacts(resources: Resource[], patientId: string, index: FactIndex, now: Date): PatientFacts {
+  const observations = new Map<Analyte, Candidate[]>();
+  const conditions: Rec[] = [];
+  const orders: Rec[] = [];
+  const medicationsById = new Map<string, Rec>();
+  let patient: Rec | undefined;
+  let otherPatientResources = 0;
+
+  for (const raw of resources) {
+    const resource = raw as unknown as Rec;
+    switch (resource.resourceType) {
+      case 'Observation': {
+        const picked = loincOf(resource, index);
+        if (!picked) break;
+        if (aboutOtherPatient(resource, patientId)) {
+          otherPatientResources += 1;
+          break;
+        }
+        const list = observations.get(picked.analyte) ?? [];
+        list.push({ resource, loinc: picked.code, status: str(resource.status), effective: effectiveOf(resource) });
+        observations.set(picked.analyte, list);
+        break;
+      }
+      case 'Condition':
+        if (aboutOtherPatient(resource, patientId)) otherPatientResources += 1;
+        else conditions.push(resource);
+        break;
+      case 'MedicationRequest':
+      case 'MedicationStatement':
+        if (aboutOtherPatient(resource, patientId)) otherPatientResources += 1;
+        else orders.push(resource);
+        break;
+      case 'Medication':
+        if (typeof resource.id === 'string') medicationsById.set(resource.id, resource);
+        break;
+      case 'Patient':
+        if (resource.id === patientId) patient = resource;
+        else if (resource.id !== undefined) otherPatientResources += 1;
+        else patient ??= resource;
+        break;
+      default:
+        break;
+    }
+  }
+
+  const latestAllowed = now.getTime() + index.futureToleranceMs;
+  const labs = {} as Record<Analyte, AnalyteFacts>;
+  for (const analyte of index.analytes) {
+    const candidates = observations.get(analyte);
+    labs[analyte] = candidates ? analyseLab(analyte, candidates, index, latestAllowed) : emptyLab();
+  }
+
+  const facts: PatientFacts = {
+    labs,
+    conditions: readConditions(conditions, index),
+    medications: readMedications(orders, medicationsById, index),
+    otherPatientResources,
+  };
+  const birthDate = patient ? str(patient.birthDate) : undefined;
+  if (birthDate) facts.birthDate = birthDate;
+  const gender = patient ? str(patient.gender) : undefined;
+  if (gender === 'male' || gender === 'female') facts.sex = gender;
+  return facts;
+}

@@ -1,0 +1,37 @@
+/**
+ * FHIR date/dateTime/instant parsing. A day-precision date is taken as 00:00 UTC of that day
+ * (it can only make a result look older, never fresher); year or month precision and a time
+ * without a zone are too vague to date a lab result and give undefined.
+ */
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+export function parseFhirDateTime(value: unknown): Date | undefined {
+  if (typeof value !== 'string') return undefined;
+  if (!DATE_ONLY.test(value) && !DATE_TIME.test(value)) return undefined;
+  const ms = Date.parse(DATE_ONLY.test(value) ? `${value}T00:00:00Z` : value);
+  return Number.isFinite(ms) ? new Date(ms) : undefined;
+}
+
+/** Whole years between a FHIR birthDate (YYYY, YYYY-MM or YYYY-MM-DD) and `now`; undefined if unreadable. */
+export function ageInYears(birthDate: unknown, now: Date): number | undefined {
+  if (typeof birthDate !== 'string') return undefined;
+  const m = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/.exec(birthDate);
+  if (!m) return undefined;
+  // Only a full date gives an exact age; with month or year precision take the youngest possible age.
+  const year = Number(m[1]);
+  const month = m[2] ? Number(m[2]) : 12;
+  const day = m[3] ? Number(m[3]) : daysInMonth(year, month);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  let age = now.getUTCFullYear() - year;
+  const beforeBirthday = now.getUTCMonth() + 1 < month || (now.getUTCMonth() + 1 === month && now.getUTCDate() < day);
+  if (beforeBirthday) age -= 1;
+  return age >= 0 ? age : undefined;
+}
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 24 * HOUR_MS;

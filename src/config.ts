@@ -1,0 +1,92 @@
+import { z } from 'zod';
+
+/**
+ * Process configuration, read once from the environment at start-up.
+ * Every problem is reported at once so an operator fixes the deployment in one go.
+ */
+const intFromEnv = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+export const environmentSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: intFromEnv(3000, 0, 65535),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  /** Public base URL of this service (scheme://host[:port][/path]); JWT audiences are built from it. */
+  CDS_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Largest accepted request body in bytes (real prefetch bodies exceed express's 100 kB default). */
+  BODY_LIMIT_BYTES: intFromEnv(5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+  /** Deadline for each call to the EHR's FHIR server. */
+  FHIR_TIMEOUT_MS: intFromEnv(3000, 100, 60_000),
+  /** Bundle pages followed per prefetch key (the first page counts). */
+  FHIR_MAX_PAGES: intFromEnv(5, 1, 50),
+  /** Largest FHIR response body read, in bytes. */
+  FHIR_MAX_RESPONSE_BYTES: intFromEnv(10 * 1024 * 1024, 1024, 200 * 1024 * 1024),
+  /** Most Bundle entries kept per prefetch key across pages. */
+  FHIR_MAX_ENTRIES: intFromEnv(5000, 1, 100_000),
+  /** Allow plain-http fhirServer URLs (development and the sandbox's local servers). */
+  FHIR_ALLOW_HTTP: z.enum(['true', 'false']).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Optional JSON or YAML file overriding the clinical rule configuration. */
+  RULES_FILE: z.string().min(1).optional(),
+  /** Milliseconds to wait for in-flight requests on SIGTERM before exiting. */
+  SHUTDOWN_GRACE_MS: intFromEnv(10_000, 0, 120_000),
+});
+
+export type Environment = z.infer<typeof environmentSchema>;
+
+export interface AppConfig {
+  env: Environment['NODE_ENV'];
+  port: number;
+  host: string;
+  publicUrl: string | undefined;
+  bodyLimitBytes: number;
+  fhir: {
+    timeoutMs: number;
+    maxPages: number;
+    maxResponseBytes: number;
+    maxEntries: number;
+    allowHttp: boolean;
+  };
+  logLevel: Environment['LOG_LEVEL'];
+  rulesFile: string | undefined;
+  shutdownGraceMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Turns zod issues into "WHERE: message" lines. */
+export function describeIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const where = issue.path.length > 0 ? issue.path.join('.') : '(root)';
+    return `${where}: ${issue.message}`;
+  });
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = environmentSchema.safeParse(defined);
+  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error));
+  const e = parsed.data;
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: e.CDS_PUBLIC_URL?.replace(/\/+$/, ''),
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    fhir: {
+      timeoutMs: e.FHIR_TIMEOUT_MS,
+      maxPages: e.FHIR_MAX_PAGES,
+      maxResponseBytes: e.FHIR_MAX_RESPONSE_BYTES,
+      maxEntries: e.FHIR_MAX_ENTRIES,
+      allowHttp: e.FHIR_ALLOW_HTTP ? e.FHIR_ALLOW_HTTP === 'true' : e.NODE_ENV !== 'production',
+    },
+    logLevel: e.LOG_LEVEL,
+    rulesFile: e.RULES_FILE,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+  };
+}

@@ -1,0 +1,323 @@
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError, describeIssues } from '../config';
+import {
+  defaultDepletingIngredients,
+  defaultLabOrders,
+  defaultLoinc,
+  defaultOralMagnesiumNames,
+  defaultPregnancyConditions,
+  defaultRenalConditions,
+  defaultSymptomConditions,
+} from '../clinical/codes';
+
+/**
+ * The one rule configuration: every threshold, window, dose, rate and code list the rules use.
+ * Defaults are clinical-rules.md (rule IDs in the descriptions); an institution overrides any part
+ * with RULES_FILE. docs/rules.md is generated from these descriptions (npm run docs:rules).
+ */
+
+const positive = z.number().positive();
+const hours = z.number().positive();
+const codeList = z.array(z.string().min(1)).min(1);
+const d = <T extends z.ZodType>(schema: T, text: string): T => schema.describe(text);
+
+const conceptSet = z.strictObject({
+  snomed: d(z.array(z.string().min(1)), 'SNOMED CT codes'),
+  icd10: d(z.array(z.string().min(1)), 'ICD-10 / ICD-10-CM codes'),
+  text: d(z.array(z.string().min(1)), 'lower-case phrases matched in the condition text when no code matches'),
+});
+
+const ivRegimen = z.strictObject({
+  grams: d(positive, 'magnesium sulfate dose in grams'),
+  minutes: d(positive, 'infusion time in minutes'),
+});
+
+const oralRegimen = z.strictObject({
+  tabletsPerDose: d(positive, 'tablets per dose'),
+  dosesPerDay: d(z.number().int().positive(), 'doses per day'),
+});
+
+const labCoding = z.strictObject({
+  system: d(z.string().min(1), 'code system'),
+  code: d(z.string().min(1), 'code'),
+  display: d(z.string().min(1), 'display text'),
+});
+
+export const ruleConfigSchema = z
+  .strictObject({
+    version: d(z.string().min(1), 'Rule set version, shown in every card footer'),
+    magnesium: z.strictObject({
+      lowBelowMgDl: d(positive, 'Below this serum Mg (mg/dL) is hypomagnesemia (R-CLS-1/2)'),
+      moderateBelowMgDl: d(positive, 'Below this is at least moderate (R-CLS-3)'),
+      severeBelowMgDl: d(positive, 'Below this is severe (R-CLS-4)'),
+      highAboveMgDl: d(positive, 'Above this is hypermagnesemia (R-HYPER-1)'),
+      hyperWarningFromMgDl: d(positive, 'From this value a hypermagnesemia card is a warning (R-HYPER-1)'),
+      hyperCriticalFromMgDl: d(positive, 'From this value a hypermagnesemia card is critical (R-HYPER-1)'),
+      compareDecimals: d(z.number().int().min(0).max(4), 'Converted mg/dL is rounded to this many decimals before comparing (R-UNIT-2)'),
+    }),
+    results: z.strictObject({
+      acceptedStatuses: d(codeList, 'Observation.status values that count as results (R-DATA-2)'),
+      freshHours: d(hours, 'A magnesium result younger than this may be dosed from (R-DATA-3)'),
+      lookbackDays: d(positive, 'Magnesium results older than this are ignored (R-DATA-3)'),
+      futureToleranceMinutes: d(z.number().min(0), 'Results dated further in the future than this are skipped as unreadable dates'),
+    }),
+    potassium: z.strictObject({
+      lowBelowMmolL: d(positive, 'Potassium below this (mmol/L) is low (R-LYTE-1)'),
+      windowHours: d(hours, 'Potassium results older than this are not used (R-LYTE-1)'),
+    }),
+    calcium: z.strictObject({
+      ionizedLowBelowMmolL: d(positive, 'Ionized calcium below this (mmol/L) is low (R-LYTE-2)'),
+      totalLowBelowMgDl: d(positive, 'Total or albumin-corrected calcium below this (mg/dL) is low (R-LYTE-2)'),
+      albuminNormalGdL: d(positive, 'Albumin reference in the correction Ca + k x (ref - albumin) (R-LYTE-2)'),
+      albuminCorrectionPerGdL: d(positive, 'k in the albumin correction (R-LYTE-2)'),
+      albuminWindowHours: d(hours, 'Albumin older than this is not used for the correction (R-LYTE-2)'),
+      windowHours: d(hours, 'Calcium results older than this are not used (R-LYTE-2)'),
+    }),
+    renal: z.strictObject({
+      egfrBelow: d(positive, 'eGFR below this (mL/min/1.73 m2) is renal impairment (R-RENAL-1)'),
+      creatinineAboveMgDl: d(positive, 'Without an eGFR result, creatinine above this (mg/dL) is renal impairment (R-RENAL-1)'),
+      windowDays: d(positive, 'eGFR and creatinine results older than this are not used (R-RENAL-1)'),
+      doseFraction: d(z.number().positive().max(1), 'Fraction of the usual dose given in renal impairment (R-RENAL-1)'),
+      maxMagnesiumSulfateGramsPer48h: d(positive, 'Label cap in severe renal insufficiency (R-RENAL-1)'),
+      ivRecheckHours: d(hours, 'Earlier magnesium recheck after IV in renal impairment (R-MON-4)'),
+      oralRecheckDays: d(positive, 'Earlier recheck after starting oral magnesium in renal impairment (R-MON-4)'),
+    }),
+    symptoms: z.strictObject({
+      qtcAboveMs: d(positive, 'QTc above this (ms) makes low magnesium high-risk (R-SYM-1)'),
+      qtcWindowHours: d(hours, 'QTc results older than this are not used (R-SYM-1)'),
+    }),
+    pediatric: z.strictObject({
+      adultFromYears: d(positive, 'Patients younger than this get weight-based doses (R-PED-1)'),
+      weightWindowDays: d(positive, 'Body weight older than this is not used (R-PED-1)'),
+      ivMgPerKgLow: d(positive, 'Lower IV dose, mg magnesium sulfate per kg (R-PED-1)'),
+      ivMgPerKgHigh: d(positive, 'Upper IV dose, mg magnesium sulfate per kg (R-PED-1)'),
+      ivMaxGramsPerDose: d(positive, 'Cap per IV dose in grams (R-PED-1)'),
+      ivInfusionHoursMin: d(hours, 'Shortest infusion time for a weight-based dose (R-PED-1)'),
+      ivInfusionHoursMax: d(hours, 'Longest infusion time for a weight-based dose (R-PED-1)'),
+      labelCeilingMgPerKg: d(positive, 'Label ceiling quoted as an absolute maximum, never as a dose (R-PED-1)'),
+    }),
+    oral: z.strictObject({
+      product: z.strictObject({
+        rxnorm: d(z.string().min(1), 'RxNorm code of the oral product suggested'),
+        display: d(z.string().min(1), 'Name of the oral product'),
+        mmolMagnesiumPerTablet: d(positive, 'mmol of elemental magnesium per tablet (R-CLS-2)'),
+        mgElementalPerTablet: d(positive, 'mg of elemental magnesium per tablet (R-CLS-2)'),
+      }),
+      dailyMmolLow: d(positive, 'Lower usual daily oral dose, mmol Mg (R-CLS-2)'),
+      dailyMmolHigh: d(positive, 'Upper usual daily oral dose, mmol Mg (R-CLS-2)'),
+      mild: d(oralRegimen, 'Oral regimen for mild hypomagnesemia (R-CLS-2)'),
+      moderate: d(oralRegimen, 'Oral regimen for moderate hypomagnesemia (R-CLS-3)'),
+      maintenanceAfterIv: d(oralRegimen, 'Oral regimen offered after IV repletion of severe hypomagnesemia (R-CLS-4)'),
+      alternatives: d(z.string().min(1), 'Text naming better-absorbed oral salts (R-CLS-2)'),
+    }),
+    iv: z.strictObject({
+      product: z.strictObject({
+        rxnorm: d(z.string().min(1), 'RxNorm code of the IV product suggested'),
+        display: d(z.string().min(1), 'Name of the IV product'),
+      }),
+      mild: d(ivRegimen, 'IV alternative for mild hypomagnesemia when oral is not possible (R-CLS-2)'),
+      moderate: d(ivRegimen, 'IV alternative for moderate hypomagnesemia (R-CLS-3)'),
+      severe: d(ivRegimen, 'Initial IV dose for severe hypomagnesemia (R-CLS-4)'),
+      symptomatic: d(ivRegimen, 'IV dose when symptomatic or high-risk (R-SYM-1)'),
+      torsadesMinutes: d(positive, 'Infusion time of the symptomatic dose in torsades or arrest (R-SYM-1)'),
+      maxMgPerMinute: d(positive, 'Fastest IV rate outside emergencies, mg magnesium sulfate per minute (R-CLS-4)'),
+      maxConcentrationPercent: d(positive, 'Strongest concentration for IV infusion, percent (R-CLS-4)'),
+      followOnText: d(z.string().min(1), 'Text on further IV dosing after the initial severe dose (R-CLS-4)'),
+    }),
+    monitoring: z.strictObject({
+      ivSevereEveryHours: d(z.string().min(1), 'Interval of Mg checks during IV correction of severe deficiency (R-MON-1)'),
+      ivRecheckHours: d(hours, 'Follow-up Mg/K/Ca after an IV dose (R-MON-1)'),
+      oralRecheckDays: d(positive, 'Follow-up Mg after starting oral replacement (R-MON-2)'),
+      oralRecheckText: d(z.string().min(1), 'Wording of the oral recheck window (R-MON-2)'),
+      chronicOralText: d(z.string().min(1), 'Monitoring interval for patients on chronic oral Mg (R-MON-3)'),
+    }),
+    codes: z.strictObject({
+      loinc: z.strictObject({
+        magnesium: d(codeList, 'Serum/plasma magnesium LOINC codes (R-DATA-4)'),
+        potassium: d(codeList, 'Potassium LOINC codes (R-LYTE-1)'),
+        calciumTotal: d(codeList, 'Total calcium LOINC codes (R-LYTE-2)'),
+        calciumCorrected: d(codeList, 'Albumin-corrected calcium LOINC codes (R-LYTE-2)'),
+        calciumIonized: d(codeList, 'Ionized calcium LOINC codes (R-LYTE-2)'),
+        albumin: d(codeList, 'Albumin LOINC codes (R-LYTE-2)'),
+        creatinine: d(codeList, 'Creatinine LOINC codes (R-RENAL-1)'),
+        egfr: d(codeList, 'eGFR LOINC codes (R-RENAL-1)'),
+        weight: d(codeList, 'Body weight LOINC codes (R-PED-1)'),
+        qtc: d(codeList, 'QTc LOINC codes (R-SYM-1)'),
+      }),
+      symptomConditions: d(conceptSet, 'Conditions that make low Mg symptomatic/high-risk (R-SYM-1)'),
+      pregnancyConditions: d(conceptSet, 'Conditions meaning active pregnancy (R-PREG-1)'),
+      renalConditions: d(conceptSet, 'Conditions meaning CKD 4-5, ESRD or dialysis (R-RENAL-1)'),
+      depletingIngredients: d(
+        z.array(z.strictObject({ rxcui: z.string().min(1), name: z.string().min(1), drugClass: z.string().min(1) })).min(1),
+        'Magnesium-depleting ingredients: RxNorm ingredient code, name (also matched in text), class (R-MED-1)',
+      ),
+      oralMagnesiumNames: d(codeList, 'Ingredient names of oral magnesium products (R-MON-3)'),
+      labOrders: z.strictObject({
+        magnesium: d(labCoding, 'Code ordered for the follow-up magnesium (R-MON-1/2)'),
+        potassium: d(labCoding, 'Code ordered for the follow-up potassium (R-MON-1)'),
+        calcium: d(labCoding, 'Code ordered for the follow-up calcium (R-MON-1)'),
+        creatinine: d(labCoding, 'Code ordered with a stale-result recheck (R-DATA-3)'),
+      }),
+    }),
+  })
+  .superRefine((c, ctx) => {
+    const m = c.magnesium;
+    if (!(m.severeBelowMgDl <= m.moderateBelowMgDl && m.moderateBelowMgDl <= m.lowBelowMgDl && m.lowBelowMgDl < m.highAboveMgDl)) {
+      ctx.addIssue({ code: 'custom', path: ['magnesium'], message: 'thresholds must satisfy severe <= moderate <= low < high' });
+    }
+    if (!(m.highAboveMgDl < m.hyperWarningFromMgDl && m.hyperWarningFromMgDl <= m.hyperCriticalFromMgDl)) {
+      ctx.addIssue({ code: 'custom', path: ['magnesium'], message: 'hypermagnesemia levels must satisfy high < warning <= critical' });
+    }
+    for (const tier of ['mild', 'moderate', 'severe', 'symptomatic'] as const) {
+      const r = c.iv[tier];
+      if ((r.grams * 1000) / r.minutes > c.iv.maxMgPerMinute) {
+        ctx.addIssue({ code: 'custom', path: ['iv', tier], message: `rate exceeds iv.maxMgPerMinute (${c.iv.maxMgPerMinute} mg/min)` });
+      }
+    }
+    if (c.pediatric.ivMgPerKgLow > c.pediatric.ivMgPerKgHigh) {
+      ctx.addIssue({ code: 'custom', path: ['pediatric'], message: 'ivMgPerKgLow must not exceed ivMgPerKgHigh' });
+    }
+    if (c.oral.dailyMmolLow > c.oral.dailyMmolHigh) {
+      ctx.addIssue({ code: 'custom', path: ['oral'], message: 'dailyMmolLow must not exceed dailyMmolHigh' });
+    }
+    if (c.results.freshHours > c.results.lookbackDays * 24) {
+      ctx.addIssue({ code: 'custom', path: ['results'], message: 'freshHours must not exceed the lookback window' });
+    }
+  });
+
+export type RuleConfig = z.infer<typeof ruleConfigSchema>;
+export type IvRegimen = z.infer<typeof ivRegimen>;
+export type OralRegimen = z.infer<typeof oralRegimen>;
+
+/** clinical-rules.md §3-§7 as data. */
+export const defaultRuleConfig: RuleConfig = {
+  version: '2026.11-1',
+  magnesium: {
+    lowBelowMgDl: 1.8,
+    moderateBelowMgDl: 1.3,
+    severeBelowMgDl: 1.2,
+    highAboveMgDl: 2.6,
+    hyperWarningFromMgDl: 4.0,
+    hyperCriticalFromMgDl: 7.0,
+    compareDecimals: 2,
+  },
+  results: {
+    acceptedStatuses: ['final', 'amended', 'corrected'],
+    freshHours: 72,
+    lookbackDays: 30,
+    futureToleranceMinutes: 60,
+  },
+  potassium: { lowBelowMmolL: 3.5, windowHours: 72 },
+  calcium: {
+    ionizedLowBelowMmolL: 1.12,
+    totalLowBelowMgDl: 8.5,
+    albuminNormalGdL: 4.0,
+    albuminCorrectionPerGdL: 0.8,
+    albuminWindowHours: 72,
+    windowHours: 72,
+  },
+  renal: {
+    egfrBelow: 30,
+    creatinineAboveMgDl: 2.0,
+    windowDays: 30,
+    doseFraction: 0.5,
+    maxMagnesiumSulfateGramsPer48h: 20,
+    ivRecheckHours: 6,
+    oralRecheckDays: 3,
+  },
+  symptoms: { qtcAboveMs: 500, qtcWindowHours: 72 },
+  pediatric: {
+    adultFromYears: 18,
+    weightWindowDays: 30,
+    ivMgPerKgLow: 25,
+    ivMgPerKgHigh: 50,
+    ivMaxGramsPerDose: 2,
+    ivInfusionHoursMin: 2,
+    ivInfusionHoursMax: 4,
+    labelCeilingMgPerKg: 250,
+  },
+  oral: {
+    product: {
+      rxnorm: '198741',
+      display: 'magnesium oxide 400 MG Oral Tablet',
+      mmolMagnesiumPerTablet: 9.9,
+      mgElementalPerTablet: 241.3,
+    },
+    dailyMmolLow: 12,
+    dailyMmolHigh: 24,
+    mild: { tabletsPerDose: 1, dosesPerDay: 1 },
+    moderate: { tabletsPerDose: 1, dosesPerDay: 2 },
+    maintenanceAfterIv: { tabletsPerDose: 1, dosesPerDay: 2 },
+    alternatives: 'magnesium chloride, citrate or glycinate are better absorbed and cause less diarrhoea',
+  },
+  iv: {
+    product: { rxnorm: '6585', display: 'magnesium sulfate' },
+    mild: { grams: 2, minutes: 120 },
+    moderate: { grams: 4, minutes: 240 },
+    severe: { grams: 2, minutes: 30 },
+    symptomatic: { grams: 2, minutes: 15 },
+    torsadesMinutes: 5,
+    maxMgPerMinute: 150,
+    maxConcentrationPercent: 20,
+    followOnText: 'then dose by level: e.g. a further 4-8 g over 4-8 h, or 5 g in 1 L D5W/NS over 3 h',
+  },
+  monitoring: {
+    ivSevereEveryHours: '4-6',
+    ivRecheckHours: 6,
+    oralRecheckDays: 7,
+    oralRecheckText: '1-2 weeks',
+    chronicOralText: 'every 3-6 months',
+  },
+  codes: {
+    loinc: defaultLoinc,
+    symptomConditions: defaultSymptomConditions,
+    pregnancyConditions: defaultPregnancyConditions,
+    renalConditions: defaultRenalConditions,
+    depletingIngredients: defaultDepletingIngredients,
+    oralMagnesiumNames: defaultOralMagnesiumNames,
+    labOrders: defaultLabOrders,
+  },
+};
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Objects merge key by key; arrays and scalars in the override replace the default. */
+function mergeOverride(base: unknown, override: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(override)) return override;
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    if (key === '__proto__' || key === 'constructor' || key === 'prototype') continue;
+    out[key] = key in base ? mergeOverride(base[key], value) : value;
+  }
+  return out;
+}
+
+/** Validates a partial override on top of the defaults; throws ConfigError listing every problem. */
+export function buildRuleConfig(override: unknown = {}): RuleConfig {
+  const merged = mergeOverride(defaultRuleConfig, override);
+  const parsed = ruleConfigSchema.safeParse(merged);
+  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error).map((p) => `rules ${p}`));
+  return parsed.data;
+}
+
+/** Reads RULES_FILE (.json, .yaml or .yml) and builds the configuration from it. */
+export function loadRuleConfig(file: string | undefined): RuleConfig {
+  if (!file) return buildRuleConfig();
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError([`RULES_FILE: cannot read ${file}: ${(error as Error).message}`]);
+  }
+  let data: unknown;
+  try {
+    data = ['.yaml', '.yml'].includes(extname(file).toLowerCase()) ? parseYaml(text) : JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError([`RULES_FILE: ${file} is not valid ${extname(file) || 'JSON'}: ${(error as Error).message}`]);
+  }
+  if (!isPlainObject(data)) throw new ConfigError([`RULES_FILE: ${file} must hold an object`]);
+  return buildRuleConfig(data);
+}

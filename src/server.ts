@@ -1,0 +1,57 @@
+import { createServer } from 'node:http';
+import { ConfigError, loadConfig } from './config';
+import { createApp } from './app';
+import { createLogger } from './logging';
+import { loadRuleConfig } from './rules/config';
+
+/** Process entry: configuration, listen, graceful shutdown. */
+function main(): void {
+  let config;
+  let rules;
+  try {
+    config = loadConfig();
+    rules = loadRuleConfig(config.rulesFile);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  const app = createApp({ config, rules, logger });
+  const server = createServer(app);
+  // Slow clients cannot hold sockets open for long.
+  server.headersTimeout = 15_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
+
+  server.listen(config.port, config.host, () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const base = config.publicUrl ?? `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
+    logger.info({ port, host: config.host, rules: rules.version }, 'magnesium CDS service listening');
+    process.stdout.write(`Discovery: ${base}/cds-services\n`);
+  });
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: draining in-flight requests');
+    server.close(() => {
+      logger.info('stopped');
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+    setTimeout(() => {
+      logger.warn('grace period over, closing remaining connections');
+      server.closeAllConnections();
+      process.exit(1);
+    }, config.shutdownGraceMs).unref();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main();
