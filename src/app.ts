@@ -2,7 +2,7 @@ import express, { type ErrorRequestHandler, type NextFunction, type Request, typ
 import cors from 'cors';
 import type { AppConfig } from './config';
 import { CdsError, toOperationOutcome } from './cds/errors';
-import { feedbackRequestSchema, hookRequestSchema, type HookRequest } from './cds/schemas';
+import { feedbackRequestSchema } from './cds/schemas';
 import { buildFactIndex } from './clinical/facts';
 import type { FeedbackStore, IssuedCard } from './feedback/store';
 import { MemoryFeedbackStore, toFeedbackRecord } from './feedback/store';
@@ -10,6 +10,7 @@ import type { Logger } from './logging';
 import type { RuleConfig } from './rules/config';
 import { loadRegistry, type RegisteredService } from './services/registry';
 import type { ServiceDeps, ServiceResult } from './services/types';
+import { invokeService, validationError } from './services/invoke';
 
 /** Which endpoint a client token is checked for (JWT `aud` differs per endpoint). */
 export type EndpointKind = 'discovery' | 'service' | 'feedback';
@@ -40,12 +41,6 @@ interface CallLog {
 }
 
 const INDICATOR_ORDER = ['info', 'warning', 'critical'];
-
-function validationError(prefix: string, issues: Array<{ path: PropertyKey[]; message: string }>): CdsError {
-  const fields = [...new Set(issues.map((i) => i.path.map(String).join('.') || '(body)'))];
-  const text = issues.map((i) => `${i.path.map(String).join('.') || '(body)'}: ${i.message}`).join('; ');
-  return new CdsError('CDS_INVALID_REQUEST', `${prefix}: ${text}`, fields);
-}
 
 function requireJsonObject(req: Request): Record<string, unknown> {
   const body: unknown = req.body;
@@ -147,15 +142,6 @@ export function createApp(deps: AppDeps) {
       call.serviceId = service.definition.id;
       const body = requireJsonObject(req);
       if (typeof body.hookInstance === 'string') call.hookInstance = body.hookInstance.slice(0, 100);
-      const parsed = hookRequestSchema.safeParse(body);
-      if (!parsed.success) throw validationError('Invalid hook request', parsed.error.issues);
-      const request: HookRequest = parsed.data;
-      if (request.hook !== service.definition.hook) {
-        throw new CdsError('CDS_INVALID_REQUEST', `hook "${request.hook.slice(0, 60)}" does not match service "${service.definition.id}" (expects "${service.definition.hook}").`, ['hook']);
-      }
-      if (request.fhirAuthorization && !request.fhirServer) {
-        throw new CdsError('CDS_INVALID_REQUEST', 'fhirServer is required when fhirAuthorization is present.', ['fhirServer']);
-      }
       const serviceDeps: ServiceDeps = {
         rules,
         factIndex,
@@ -164,7 +150,7 @@ export function createApp(deps: AppDeps) {
         now,
         ...(deps.uuid ? { uuid: deps.uuid } : {}),
       };
-      const result: ServiceResult = await service.handler.evaluate(request, service.definition, serviceDeps);
+      const result: ServiceResult = await invokeService(service, body, serviceDeps);
       const cards = result.response.cards;
       Object.assign(call, {
         provenance: result.provenance,
@@ -174,7 +160,7 @@ export function createApp(deps: AppDeps) {
         ...(cards.length > 0 ? { indicator: cards.map((c) => c.indicator).sort((a, b) => INDICATOR_ORDER.indexOf(b) - INDICATOR_ORDER.indexOf(a))[0] } : {}),
       });
       res.json(result.response);
-      recordIssued(store, logger, service.definition.id, request.hookInstance, result, now());
+      recordIssued(store, logger, service.definition.id, String(body.hookInstance), result, now());
     } catch (error) {
       next(error);
     }
