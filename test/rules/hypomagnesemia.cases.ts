@@ -1,0 +1,173 @@
+import { condition, medicationRequest, observation } from '../helpers';
+
+/**
+ * The rule table as test cases (clinical-rules.md §3-§4): each row is a patient and the
+ * assessment the rules must reach. Grouped by rule; every rule ID appears, and every threshold
+ * is tested on both sides. `now` is CASES_NOW; `hoursAgo` is relative to it.
+ */
+
+type Resource = Record<string, unknown>;
+
+export interface RuleCase {
+  desc: string;
+  birthDate?: string | null;
+  gender?: 'male' | 'female';
+  resources: Resource[];
+  expect: {
+    kind: 'replacement' | 'stale' | 'uninterpretable' | 'hyper' | 'none';
+    tier?: 'mild' | 'moderate' | 'severe';
+    indicator?: 'info' | 'warning' | 'critical';
+    route?: 'oral' | 'iv' | 'none';
+    rules?: string[];
+    notRules?: string[];
+    /** Text that must appear in the rendered card detail. */
+    says?: RegExp[];
+    /** Text that must not appear anywhere in the cards. */
+    neverSays?: RegExp[];
+  };
+}
+
+const mg = (value: number, unit = 'mg/dL', extra: Partial<Parameters<typeof observation>[0]> = {}) =>
+  observation({ code: '19123-9', value, unit, ...extra });
+const mgMol = (value: number, unit = 'mmol/L', extra: Partial<Parameters<typeof observation>[0]> = {}) =>
+  observation({ code: '2601-3', value, unit, ...extra });
+const k = (value: number, hoursAgo = 2) => observation({ code: '2823-3', value, unit: 'mmol/L', hoursAgo });
+const egfr = (value: number, hoursAgo = 2) => observation({ code: '98979-8', value, unit: 'mL/min/{1.73_m2}', hoursAgo });
+const creat = (value: number, unit = 'mg/dL') => observation({ code: '2160-0', value, unit });
+const ica = (value: number) => observation({ code: '1995-0', value, unit: 'mmol/L' });
+const tca = (value: number) => observation({ code: '17861-6', value, unit: 'mg/dL' });
+const alb = (value: number, unit = 'g/dL') => observation({ code: '1751-7', value, unit });
+const weight = (value: number, unit = 'kg', hoursAgo = 2) => observation({ code: '29463-7', value, unit, hoursAgo });
+const qtc = (value: number, hoursAgo = 2) => observation({ code: '8636-3', value, unit: 'ms', hoursAgo });
+
+const MILD = mg(1.6);
+const SEVERE = mg(1.0);
+
+export const ruleCases: RuleCase[] = [
+  // ---------------------------------------------------------------- R-CLS: level tiers, both sides
+  { desc: 'R-CLS-1 1.80 mg/dL is normal', resources: [mg(1.8)], expect: { kind: 'none', rules: ['R-CLS-1'] } },
+  { desc: 'R-CLS-2 1.79 mg/dL is mild, oral, info', resources: [mg(1.79)], expect: { kind: 'replacement', tier: 'mild', indicator: 'info', route: 'oral', rules: ['R-CLS-2', 'R-MON-2'] } },
+  { desc: 'R-CLS-2 1.30 mg/dL is still mild', resources: [mg(1.3)], expect: { kind: 'replacement', tier: 'mild', indicator: 'info', route: 'oral' } },
+  { desc: 'R-CLS-3 1.29 mg/dL is moderate, oral, warning', resources: [mg(1.29)], expect: { kind: 'replacement', tier: 'moderate', indicator: 'warning', route: 'oral', rules: ['R-CLS-3'] } },
+  { desc: 'R-CLS-3 1.20 mg/dL is moderate', resources: [mg(1.2)], expect: { kind: 'replacement', tier: 'moderate', indicator: 'warning', route: 'oral' } },
+  { desc: 'R-CLS-4 1.19 mg/dL is severe, IV, critical', resources: [mg(1.19)], expect: { kind: 'replacement', tier: 'severe', indicator: 'critical', route: 'iv', rules: ['R-CLS-4', 'R-MON-1'], says: [/magnesium sulfate 2 g IV over 30 min/, /150 mg\/min/, /every 4-6 h/] } },
+
+  // ---------------------------------------------------------------- R-UNIT: conversion and rounding
+  { desc: 'R-UNIT-2 0.74 mmol/L converts to 1.80 mg/dL: not low', resources: [mgMol(0.74)], expect: { kind: 'none', rules: ['R-CLS-1'] } },
+  { desc: 'R-UNIT-1 0.73 mmol/L is 1.77 mg/dL: mild', resources: [mgMol(0.73)], expect: { kind: 'replacement', tier: 'mild', rules: ['R-UNIT-1'], says: [/0\.73 mmol\/L \(1\.77 mg\/dL\)/] } },
+  { desc: 'R-UNIT-1 0.49 mmol/L is severe', resources: [mgMol(0.49)], expect: { kind: 'replacement', tier: 'severe' } },
+  { desc: 'R-UNIT-1 0.5 mmol/L (1.22 mg/dL) is moderate', resources: [mgMol(0.5)], expect: { kind: 'replacement', tier: 'moderate' } },
+  { desc: 'R-UNIT-1 mEq/L (not UCUM) is read as meq/L: 1.2 mEq/L = 1.46 mg/dL', resources: [mgMol(1.2, 'mEq/L')], expect: { kind: 'replacement', tier: 'mild' } },
+  { desc: 'R-UNIT-1 the unit wins over the LOINC property: 2601-3 in mg/dL', resources: [mgMol(1.1, 'mg/dL')], expect: { kind: 'replacement', tier: 'severe' } },
+
+  // ---------------------------------------------------------------- R-HYPER
+  { desc: 'R-HYPER-1 2.60 mg/dL is normal', resources: [mg(2.6)], expect: { kind: 'none' } },
+  { desc: 'R-HYPER-1 2.61 mg/dL: info, no supplement', resources: [mg(2.61)], expect: { kind: 'hyper', indicator: 'info', route: 'none', rules: ['R-HYPER-1'], says: [/Do not give magnesium/] } },
+  { desc: 'R-HYPER-1 3.99 mg/dL is still info', resources: [mg(3.99)], expect: { kind: 'hyper', indicator: 'info' } },
+  { desc: 'R-HYPER-1 4.0 mg/dL: warning', resources: [mg(4.0)], expect: { kind: 'hyper', indicator: 'warning', says: [/hyporeflexia/] } },
+  { desc: 'R-HYPER-1 6.99 mg/dL is still warning', resources: [mg(6.99)], expect: { kind: 'hyper', indicator: 'warning' } },
+  { desc: 'R-HYPER-1 7.0 mg/dL: critical', resources: [mg(7.0)], expect: { kind: 'hyper', indicator: 'critical', says: [/respiratory depression/] } },
+  { desc: 'R-HYPER-1 with renal impairment is at least a warning', resources: [mg(3.0), egfr(20)], expect: { kind: 'hyper', indicator: 'warning', rules: ['R-HYPER-1', 'R-RENAL-1'] } },
+  { desc: 'R-HYPER-1 a stale high value gives no card', resources: [mg(3.5, 'mg/dL', { hoursAgo: 100 })], expect: { kind: 'none' } },
+
+  // ---------------------------------------------------------------- R-DATA-1/2: latest accepted result
+  { desc: 'R-DATA-1 the latest by effective time wins, whatever the bundle order', resources: [mg(2.1, 'mg/dL', { hoursAgo: 1, id: 'new' }), mg(1.0, 'mg/dL', { hoursAgo: 20, id: 'old' })], expect: { kind: 'none', rules: ['R-DATA-1'] } },
+  { desc: 'R-DATA-1 an older normal value does not hide a newer low one', resources: [mg(2.1, 'mg/dL', { hoursAgo: 20, id: 'old' }), mg(1.0, 'mg/dL', { hoursAgo: 1, id: 'new' })], expect: { kind: 'replacement', tier: 'severe' } },
+  { desc: 'R-DATA-2 an entered-in-error latest result is skipped; the previous final one is used', resources: [mg(0.8, 'mg/dL', { hoursAgo: 1, status: 'entered-in-error', id: 'eie' }), mg(1.5, 'mg/dL', { hoursAgo: 10, id: 'ok' })], expect: { kind: 'replacement', tier: 'mild', rules: ['R-DATA-2'], says: [/later magnesium result .* was not used: status entered-in-error/] } },
+  { desc: 'R-DATA-2 only a preliminary result: no card', resources: [mg(0.9, 'mg/dL', { status: 'preliminary' })], expect: { kind: 'none', rules: ['R-DATA-2'] } },
+  { desc: 'R-DATA-2 amended and corrected results count', resources: [mg(1.5, 'mg/dL', { status: 'amended' })], expect: { kind: 'replacement', tier: 'mild' } },
+  { desc: 'R-DATA-2 corrected counts too', resources: [mg(1.5, 'mg/dL', { status: 'corrected' })], expect: { kind: 'replacement', tier: 'mild' } },
+
+  // ---------------------------------------------------------------- R-DATA-3: freshness
+  { desc: 'R-DATA-3 71 h old is fresh', resources: [mg(1.5, 'mg/dL', { hoursAgo: 71 })], expect: { kind: 'replacement', tier: 'mild' } },
+  { desc: 'R-DATA-3 73 h old is stale: recheck, no dose, info', resources: [mg(1.5, 'mg/dL', { hoursAgo: 73 })], expect: { kind: 'stale', tier: 'mild', indicator: 'info', route: 'none', rules: ['R-DATA-3'], says: [/too old to dose from/, /Recheck serum magnesium/] , neverSays: [/MedicationRequest/] } },
+  { desc: 'R-DATA-3 a stale severe value is a warning', resources: [mg(1.0, 'mg/dL', { hoursAgo: 24 * 5 })], expect: { kind: 'stale', tier: 'severe', indicator: 'warning' } },
+  { desc: 'R-DATA-3 29 days old is still stale', resources: [mg(1.5, 'mg/dL', { hoursAgo: 24 * 29 })], expect: { kind: 'stale', tier: 'mild' } },
+  { desc: 'R-DATA-3 31 days old is ignored', resources: [mg(1.0, 'mg/dL', { hoursAgo: 24 * 31 })], expect: { kind: 'none', rules: ['R-DATA-4'] } },
+
+  // ---------------------------------------------------------------- R-DATA-4: specimen
+  { desc: 'R-DATA-4 urine and RBC magnesium never classify', resources: [observation({ code: '2598-1', value: 0.5, unit: 'mmol/L' }), observation({ code: '2597-3', value: 0.5, unit: 'mmol/L' })], expect: { kind: 'none', rules: ['R-DATA-4'] } },
+
+  // ---------------------------------------------------------------- R-DATA-5: comparators
+  { desc: 'R-DATA-5 "< 0.5 mg/dL" is severe', resources: [mg(0.5, 'mg/dL', { comparator: '<' })], expect: { kind: 'replacement', tier: 'severe', rules: ['R-DATA-5'], says: [/< 0\.5 mg\/dL/] } },
+  { desc: 'R-DATA-5 "< 1.2" is severe (just below 1.2)', resources: [mg(1.2, 'mg/dL', { comparator: '<' })], expect: { kind: 'replacement', tier: 'severe' } },
+  { desc: 'R-DATA-5 "< 1.3" is moderate', resources: [mg(1.3, 'mg/dL', { comparator: '<' })], expect: { kind: 'replacement', tier: 'moderate' } },
+  { desc: 'R-DATA-5 "< 2.0" cannot be classified', resources: [mg(2.0, 'mg/dL', { comparator: '<' })], expect: { kind: 'uninterpretable', indicator: 'info', rules: ['R-DATA-5', 'R-DATA-6'] } },
+  { desc: 'R-DATA-5 "> 3.0" is a high lower bound', resources: [mg(3.0, 'mg/dL', { comparator: '>' })], expect: { kind: 'hyper' } },
+  { desc: 'R-DATA-5 "> 2.0" is not low', resources: [mg(2.0, 'mg/dL', { comparator: '>' })], expect: { kind: 'none' } },
+  { desc: 'R-DATA-5 "<=" uses the value', resources: [mg(1.25, 'mg/dL', { comparator: '<=' })], expect: { kind: 'replacement', tier: 'moderate' } },
+
+  // ---------------------------------------------------------------- R-DATA-6: uninterpretable
+  { desc: 'R-DATA-6 latest without unit and nothing else: info card, no dose', resources: [observation({ code: '19123-9', value: 1.0 })], expect: { kind: 'uninterpretable', indicator: 'info', route: 'none', rules: ['R-DATA-6'], says: [/could not be interpreted/, /unit missing/], neverSays: [/hypomagnesemia:/i] } },
+  { desc: 'R-DATA-6 an unknown unit is never guessed', resources: [mg(0.7, 'mmol/kg')], expect: { kind: 'uninterpretable', says: [/not recognised/] } },
+  { desc: 'R-DATA-6 a missing value', resources: [observation({ code: '19123-9', hoursAgo: 1 })], expect: { kind: 'uninterpretable', says: [/no value/] } },
+  { desc: 'R-DATA-6 an unreadable latest with an older usable result: use it and say so', resources: [mg(0.7, 'weird', { hoursAgo: 1, id: 'bad' }), mg(1.5, 'mg/dL', { hoursAgo: 8, id: 'good' })], expect: { kind: 'replacement', tier: 'mild', rules: ['R-DATA-6'], says: [/later magnesium result .* could not be interpreted/] } },
+
+  // ---------------------------------------------------------------- R-SYM-1
+  { desc: 'R-SYM-1 seizure with mild Mg: IV, critical', resources: [MILD, condition({ snomed: '91175000', text: 'Seizure' })], expect: { kind: 'replacement', tier: 'mild', indicator: 'critical', route: 'iv', rules: ['R-SYM-1', 'R-MON-1'], says: [/Symptomatic/, /continuous ECG/, /2 g IV over 15 min/] } },
+  { desc: 'R-SYM-1 torsades by ICD-10-CM', resources: [MILD, condition({ icd10: 'I47.21', text: 'Torsades de pointes' })], expect: { kind: 'replacement', indicator: 'critical', route: 'iv', rules: ['R-SYM-1'] } },
+  { desc: 'R-SYM-1 QTc 510 ms within 72 h', resources: [MILD, qtc(510)], expect: { kind: 'replacement', indicator: 'critical', route: 'iv', rules: ['R-SYM-1'], says: [/QTc 510 ms/] } },
+  { desc: 'R-SYM-1 QTc 500 ms is not above 500', resources: [MILD, qtc(500)], expect: { kind: 'replacement', indicator: 'info', route: 'oral', notRules: ['R-SYM-1'] } },
+  { desc: 'R-SYM-1 a QTc from 4 days ago does not count', resources: [MILD, qtc(540, 96)], expect: { kind: 'replacement', route: 'oral', notRules: ['R-SYM-1'] } },
+  { desc: 'R-SYM-1 a resolved seizure does not count', resources: [MILD, condition({ snomed: '91175000', status: 'resolved' })], expect: { kind: 'replacement', route: 'oral', notRules: ['R-SYM-1'] } },
+  { desc: 'R-SYM-1 epilepsy alone is not symptomatic', resources: [MILD, condition({ snomed: '84757009', text: 'Epilepsy' })], expect: { kind: 'replacement', route: 'oral', notRules: ['R-SYM-1'] } },
+
+  // ---------------------------------------------------------------- R-RENAL-1 and R-MON-4
+  { desc: 'R-RENAL-1 eGFR 29: warning, halved oral dose, early recheck', resources: [MILD, egfr(29)], expect: { kind: 'replacement', indicator: 'warning', route: 'oral', rules: ['R-RENAL-1', 'R-MON-4'], says: [/Renal impairment/, /0\.5 tablet/, /50 %/, /20 g magnesium sulfate in 48 h/, /Magnesium 3 days after/] } },
+  { desc: 'R-RENAL-1 eGFR 30 is not impaired', resources: [MILD, egfr(30)], expect: { kind: 'replacement', indicator: 'info', notRules: ['R-RENAL-1'], neverSays: [/renal impairment/i] } },
+  { desc: 'R-RENAL-1 severe with eGFR 25: 1 g IV, no oral maintenance', resources: [SEVERE, egfr(25)], expect: { kind: 'replacement', indicator: 'critical', route: 'iv', rules: ['R-RENAL-1'], says: [/magnesium sulfate 1 g IV over 30 min \(reduced for renal impairment\)/], neverSays: [/tablet by mouth/] } },
+  { desc: 'R-RENAL-1 an eGFR older than 30 days is not used', resources: [MILD, egfr(20, 24 * 31)], expect: { kind: 'replacement', notRules: ['R-RENAL-1'] } },
+  { desc: 'R-RENAL-1 creatinine 2.1 mg/dL without eGFR', resources: [MILD, creat(2.1)], birthDate: '1990-01-01', gender: 'male', expect: { kind: 'replacement', indicator: 'warning', rules: ['R-RENAL-1'] } },
+  { desc: 'R-RENAL-1 creatinine 2.0 mg/dL in a young man (eGFR ≈ 45) is not impaired', resources: [MILD, creat(2.0)], birthDate: '1990-01-01', gender: 'male', expect: { kind: 'replacement', notRules: ['R-RENAL-1'] } },
+  { desc: 'R-RENAL-1 creatinine in µmol/L (186 µmol/L = 2.1 mg/dL)', resources: [MILD, creat(186, 'umol/L')], birthDate: '1990-01-01', gender: 'male', expect: { kind: 'replacement', rules: ['R-RENAL-1'] } },
+  { desc: 'R-RENAL-1 CKD-EPI 2021 from creatinine 1.8 in an 80-year-old woman (≈ 28)', resources: [MILD, creat(1.8)], birthDate: '1946-01-01', gender: 'female', expect: { kind: 'replacement', rules: ['R-RENAL-1'], says: [/CKD-EPI 2021/] } },
+  { desc: 'R-RENAL-1 an eGFR result wins over creatinine', resources: [MILD, creat(2.4), egfr(45)], expect: { kind: 'replacement', notRules: ['R-RENAL-1'] } },
+  { desc: 'R-RENAL-1 dialysis dependence condition', resources: [MILD, condition({ icd10: 'Z99.2', text: 'Dependence on renal dialysis' })], expect: { kind: 'replacement', indicator: 'warning', rules: ['R-RENAL-1'] } },
+  { desc: 'R-RENAL-1 ESRD by SNOMED', resources: [SEVERE, condition({ snomed: '46177005' })], expect: { kind: 'replacement', rules: ['R-RENAL-1'] } },
+
+  // ---------------------------------------------------------------- R-LYTE-1
+  { desc: 'R-LYTE-1 K 3.4 with low Mg: warning, potassium named', resources: [MILD, k(3.4)], expect: { kind: 'replacement', indicator: 'warning', rules: ['R-LYTE-1'], says: [/Potassium is low/, /3\.4 mmol\/L/] } },
+  { desc: 'R-LYTE-1 K 3.5 is not low', resources: [MILD, k(3.5)], expect: { kind: 'replacement', indicator: 'info', notRules: ['R-LYTE-1'], neverSays: [/hypokalemia/i, /potassium is low/i] } },
+  { desc: 'R-LYTE-1 a K result older than 72 h is not used', resources: [MILD, k(3.0, 80)], expect: { kind: 'replacement', notRules: ['R-LYTE-1'] } },
+  { desc: 'R-LYTE-1 low K with normal Mg: no card', resources: [mg(2.0), k(3.0)], expect: { kind: 'none' } },
+
+  // ---------------------------------------------------------------- R-LYTE-2
+  { desc: 'R-LYTE-2 ionized Ca 1.11 is low', resources: [MILD, ica(1.11)], expect: { kind: 'replacement', indicator: 'warning', rules: ['R-LYTE-2'], says: [/Calcium is low/, /ionized calcium/] } },
+  { desc: 'R-LYTE-2 ionized Ca 1.12 is not low', resources: [MILD, ica(1.12)], expect: { kind: 'replacement', indicator: 'info', notRules: ['R-LYTE-2'] } },
+  { desc: 'R-LYTE-2 ionized Ca wins over a low total', resources: [MILD, ica(1.2), tca(7.9)], expect: { kind: 'replacement', notRules: ['R-LYTE-2'] } },
+  { desc: 'R-LYTE-2 low total Ca that corrects to normal with low albumin is not flagged', resources: [MILD, tca(8.0), alb(2.5)], expect: { kind: 'replacement', notRules: ['R-LYTE-2'], neverSays: [/calcium is low/i] } },
+  { desc: 'R-LYTE-2 total Ca 8.0 with albumin 40 g/L corrects to 8.0: low', resources: [MILD, tca(8.0), alb(40, 'g/L')], expect: { kind: 'replacement', rules: ['R-LYTE-2'], says: [/corrected for albumin/] } },
+  { desc: 'R-LYTE-2 total Ca 8.4 without albumin: low, not albumin-corrected', resources: [MILD, tca(8.4)], expect: { kind: 'replacement', rules: ['R-LYTE-2'], says: [/not albumin-corrected/] } },
+  { desc: 'R-LYTE-2 total Ca 8.5 is not low', resources: [MILD, tca(8.5)], expect: { kind: 'replacement', notRules: ['R-LYTE-2'] } },
+  { desc: 'R-LYTE-2 total Ca in mmol/L (2.0 mmol/L = 8.0 mg/dL)', resources: [MILD, observation({ code: '2000-8', value: 2.0, unit: 'mmol/L' })], expect: { kind: 'replacement', rules: ['R-LYTE-2'] } },
+
+  // ---------------------------------------------------------------- R-PREG-1
+  { desc: 'R-PREG-1 active pregnancy: caveat, indicator unchanged', resources: [MILD, condition({ snomed: '77386006', text: 'Pregnancy' })], expect: { kind: 'replacement', indicator: 'info', route: 'oral', rules: ['R-PREG-1'], says: [/5-7 days/, /obstetrics/] } },
+  { desc: 'R-PREG-1 an inactive pregnancy does not count', resources: [MILD, condition({ snomed: '77386006', status: 'inactive' })], expect: { kind: 'replacement', notRules: ['R-PREG-1'], neverSays: [/pregnancy/i] } },
+  { desc: 'R-PREG-1 ICD-10-CM Z34.80', resources: [MILD, condition({ icd10: 'Z34.80' })], expect: { kind: 'replacement', rules: ['R-PREG-1'] } },
+  { desc: 'R-PREG-1 a coded "history of" condition is not matched by its words', resources: [MILD, condition({ snomed: '161765003', text: 'History of pregnancy' })], expect: { kind: 'replacement', notRules: ['R-PREG-1'] } },
+
+  // ---------------------------------------------------------------- R-PED-1
+  { desc: 'R-PED-1 3-year-old, 15 kg, severe: 375-750 mg IV', birthDate: '2023-04-10', resources: [SEVERE, weight(15)], expect: { kind: 'replacement', tier: 'severe', route: 'iv', rules: ['R-PED-1'], says: [/0\.38-0\.75 g IV over 2-4 h/, /25-50 mg\/kg × 15 kg/, /absolute ceiling/], neverSays: [/2 g IV over 30 min/] } },
+  { desc: 'R-PED-1 10-year-old, 50 kg: capped at 2 g', birthDate: '2016-01-01', resources: [SEVERE, weight(50)], expect: { kind: 'replacement', route: 'iv', says: [/1\.25-2 g IV/, /capped at 2 g/] } },
+  { desc: 'R-PED-1 weight in pounds (33 lb ≈ 15 kg)', birthDate: '2023-04-10', resources: [SEVERE, weight(33, 'lb')], expect: { kind: 'replacement', says: [/× 15 kg/] } },
+  { desc: 'R-PED-1 child without weight: no dose, asks for weight', birthDate: '2023-04-10', resources: [SEVERE], expect: { kind: 'replacement', tier: 'severe', route: 'none', rules: ['R-PED-1'], says: [/record a weight/, /No dose suggested/] } },
+  { desc: 'R-PED-1 a weight older than 30 days is not used', birthDate: '2023-04-10', resources: [SEVERE, weight(15, 'kg', 24 * 40)], expect: { kind: 'replacement', route: 'none' } },
+  { desc: 'R-PED-1 mild child: oral by formulary, IV per kg as the alternative', birthDate: '2016-01-01', resources: [MILD, weight(30)], expect: { kind: 'replacement', route: 'oral', rules: ['R-PED-1'], says: [/paediatric formulary/, /0\.75-1\.5 g IV/] } },
+  { desc: 'R-PED-1 18 years old is an adult', birthDate: '2008-11-22', resources: [SEVERE], expect: { kind: 'replacement', route: 'iv', notRules: ['R-PED-1'], says: [/2 g IV over 30 min/] } },
+  { desc: 'R-PED-1 17 years old is a child', birthDate: '2008-11-23', resources: [SEVERE], expect: { kind: 'replacement', route: 'none', rules: ['R-PED-1'] } },
+  { desc: 'unknown age: adult doses with a warning', birthDate: null, resources: [SEVERE], expect: { kind: 'replacement', route: 'iv', says: [/Age not recorded/] } },
+
+  // ---------------------------------------------------------------- R-MED-1 and R-MON-3
+  { desc: 'R-MED-1 active omeprazole by ingredient code', resources: [MILD, medicationRequest({ rxnorm: '7646', text: 'omeprazole 20 mg capsule' })], expect: { kind: 'replacement', rules: ['R-MED-1'], says: [/Possible medication cause/, /proton pump inhibitor/] } },
+  { desc: 'R-MED-1 a product code (pantoprazole 40 MG tablet) through the product map', resources: [MILD, medicationRequest({ rxnorm: '314200', text: 'PROTONIX 40 MG' })], expect: { kind: 'replacement', rules: ['R-MED-1'] } },
+  { desc: 'R-MED-1 uncoded text fallback', resources: [MILD, medicationRequest({ text: 'Furosemide 40 mg oral tablet' })], expect: { kind: 'replacement', rules: ['R-MED-1'], says: [/loop diuretic/] } },
+  { desc: 'R-MED-1 a stopped order is not named', resources: [MILD, medicationRequest({ rxnorm: '7646', text: 'omeprazole', status: 'stopped' })], expect: { kind: 'replacement', notRules: ['R-MED-1'], neverSays: [/medication cause/i] } },
+  { desc: 'R-MED-1 an unrelated drug is not named', resources: [MILD, medicationRequest({ rxnorm: '197361', text: 'amlodipine 5 mg tablet' })], expect: { kind: 'replacement', notRules: ['R-MED-1'] } },
+  { desc: 'R-MON-3 already on oral magnesium oxide', resources: [MILD, medicationRequest({ rxnorm: '198741', text: 'magnesium oxide 400 MG Oral Tablet' })], expect: { kind: 'replacement', rules: ['R-MON-3'], says: [/Already on oral magnesium/, /every 3-6 months/] } },
+
+  // ---------------------------------------------------------------- combinations
+  { desc: 'modifiers never lower the indicator: severe + low K stays critical', resources: [SEVERE, k(3.0)], expect: { kind: 'replacement', indicator: 'critical', rules: ['R-CLS-4', 'R-LYTE-1'] } },
+  { desc: 'stale + low K today: warning, potassium named, still no dose', resources: [mg(1.5, 'mg/dL', { hoursAgo: 100 }), k(3.1)], expect: { kind: 'stale', indicator: 'warning', route: 'none', rules: ['R-LYTE-1'] } },
+  { desc: 'no magnesium at all: no card', resources: [k(3.0), egfr(20)], expect: { kind: 'none' } },
+];
