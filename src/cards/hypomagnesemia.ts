@@ -189,10 +189,16 @@ function modifierEvidence(m: Modifiers): Array<{ label: string; d: DatedResult; 
   return rows;
 }
 
+/** "6 h" / "7 days" / "now". */
+function afterText(f: FollowUp): string {
+  if (f.afterHours === 0) return 'now';
+  return f.afterHours < 48 ? `${f.afterHours} h` : `${Math.round(f.afterHours / 24)} days`;
+}
+
+/** "magnesium, potassium and calcium in 6 h" (suggestion labels). */
 function followUpText(f: FollowUp): string {
   const tests = list(f.tests.map((t) => TEST_NAMES[t]));
-  if (f.afterHours === 0) return `${tests} now`;
-  return f.afterHours < 48 ? `${tests} in ${f.afterHours} h` : `${tests} in ${Math.round(f.afterHours / 24)} days`;
+  return f.afterHours === 0 ? `${tests} now` : `${tests} in ${afterText(f)}`;
 }
 
 function doseLine(dose: IvDose | OralDose, a: ReplacementAssessment, config: RuleConfig): string {
@@ -284,14 +290,14 @@ function replacementCard(a: ReplacementAssessment, ctx: CardContext, uuid: () =>
     lines.push('**Follow-up labs**');
     if (a.plan.recommended === 'iv') {
       lines.push(
-        `- ${a.tier === 'severe' ? `Serum magnesium every ${config.monitoring.ivSevereEveryHours} h during IV correction; then ` : ''}${followUpText(a.plan.followUp.iv)} after the IV dose.`,
+        `- ${a.tier === 'severe' ? `Serum magnesium every ${config.monitoring.ivSevereEveryHours} h during IV correction; then ` : ''}${list(a.plan.followUp.iv.tests.map((t) => TEST_NAMES[t]))} ${afterText(a.plan.followUp.iv)} after the IV dose.`,
       );
     }
     if (a.plan.doses.some((d) => d.route === 'oral')) {
       lines.push(`- ${a.modifiers.renal ? `Magnesium ${Math.round(a.plan.followUp.oral.afterHours / 24)} days` : `Magnesium ${config.monitoring.oralRecheckText}`} after starting oral magnesium.`);
     }
     if (a.plan.recommended === 'oral' && a.plan.doses.some((d) => d.route === 'iv')) {
-      lines.push(`- If given IV: ${followUpText(a.plan.followUp.iv)} after the dose.`);
+      lines.push(`- If given IV: ${list(a.plan.followUp.iv.tests.map((t) => TEST_NAMES[t]))} ${afterText(a.plan.followUp.iv)} after the dose.`);
     }
   } else {
     lines.push('**No dose suggested**: a body weight from the last ' + `${config.pediatric.weightWindowDays} days is needed for a weight-based dose.`);
