@@ -333,7 +333,7 @@ function staleCard(a: StaleAssessment, ctx: CardContext, uuid: () => string): Ca
   const mgText = valueWithConversion(a.magnesium.result);
   const summary = fitSummary(
     [`${a.tier[0]!.toUpperCase()}${a.tier.slice(1)} hypomagnesemia on an old result: Mg ${mgText}`],
-    [` from ${age(a.magnesium.ageHours)}`, ', recheck before dosing'],
+    [` on ${when(a.magnesium.result.effective).slice(0, 10)} (${age(a.magnesium.ageHours)})`, ', recheck before dosing'],
   );
   const lines = [
     `**Serum magnesium ${md(mgText)}** drawn ${when(a.magnesium.result.effective)} (${age(a.magnesium.ageHours)}) would be ${a.tier} hypomagnesemia, but it is older than ${config.results.freshHours} h: too old to dose from.`,
