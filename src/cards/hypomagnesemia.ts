@@ -51,6 +51,16 @@ const overrideReasons = [
   { code: 'goals-of-care', display: 'Not in line with goals of care' },
 ].map((r) => ({ system: OVERRIDE_SYSTEM, ...r }));
 
+const SKIP_REASON_SHORT: Record<SkippedResult['reason'], string> = {
+  status: 'not verified',
+  'unit-missing': 'unit missing',
+  'unit-unknown': 'unit not recognised',
+  'value-missing': 'no value',
+  'value-not-numeric': 'value cannot be classified',
+  'no-date': 'no usable date',
+  'future-date': 'dated in the future',
+};
+
 const TEST_NAMES: Record<LabTest, string> = {
   magnesium: 'magnesium',
   potassium: 'potassium',
@@ -101,17 +111,21 @@ function ignoredNotes(ignored: SkippedResult[]): string[] {
   );
 }
 
-/** Lines for each modifier the rules found (R-SYM-1, R-RENAL-1, R-LYTE-*, R-PREG-1, R-PED-1, R-MED-1, R-MON-3). */
-function modifierLines(m: Modifiers, config: RuleConfig, dosing: boolean): string[] {
+/** Lines for each modifier the rules found (R-SYM-1, R-RENAL-*, R-LYTE-*, R-PREG-1, R-PED-1, R-MED-1, R-MON-3). */
+function modifierLines(m: Modifiers, config: RuleConfig, dosing: { iv?: IvDose } | false): string[] {
   const lines: string[] = [];
   if (m.symptomatic) {
     const why = [
       ...m.symptomatic.conditions.map((c) => md(c.display)),
       ...(m.symptomatic.qtc ? [`QTc ${num(m.symptomatic.qtc.result.value, 0)} ms (${when(m.symptomatic.qtc.result.effective)})`] : []),
     ];
-    lines.push(
-      `**Symptomatic / high-risk** (${list(why)}): give magnesium IV whatever the level, with continuous ECG monitoring. Torsades de pointes or arrest: ${num(config.iv.symptomatic.grams)} g IV over about ${config.iv.torsadesMinutes} min.`,
-    );
+    if (dosing) {
+      const iv = dosing.iv;
+      const emergency = iv ? `${iv.gramsLow === iv.gramsHigh ? `${num(iv.gramsLow)} g` : `${num(iv.gramsLow)}-${num(iv.gramsHigh)} g`} IV over about ${config.iv.torsadesMinutes} min` : 'the weight-based dose given faster';
+      lines.push(`**Symptomatic / high-risk** (${list(why)}): give magnesium IV whatever the level, with continuous ECG monitoring. Torsades de pointes or arrest: ${emergency}.`);
+    } else {
+      lines.push(`**Symptomatic / high-risk** (${list(why)}): recheck magnesium urgently (stat) and monitor the ECG; in torsades de pointes or arrest magnesium is given whatever the level.`);
+    }
   }
   if (m.potassium) {
     lines.push(
@@ -145,6 +159,10 @@ function modifierLines(m: Modifiers, config: RuleConfig, dosing: boolean): strin
         : `**Renal impairment** (${list(why)}): when dosing, give at most ${pct} % of the usual dose and watch for hypermagnesemia; at most ${config.renal.maxMagnesiumSulfateGramsPer48h} g magnesium sulfate in 48 h in severe renal insufficiency.`,
     );
   }
+  if (m.reducedRenalFunction) {
+    const d = m.reducedRenalFunction;
+    lines.push(`${d.result.analyte === 'egfr' ? 'eGFR' : 'Creatinine'} ${datedValue(d, d.result.analyte === 'egfr' ? 0 : 2)}: monitor magnesium more closely.`);
+  }
   if (m.pregnancy) {
     lines.push(
       `**Pregnancy** (${list(m.pregnancy.map((p) => md(p.display)))}): continuous magnesium sulfate beyond 5-7 days can harm the fetus (hypocalcemia, skeletal abnormalities); coordinate with obstetrics, magnesium sulfate may already be running for pre-eclampsia. Usual oral doses are not restricted by this.`,
@@ -152,11 +170,15 @@ function modifierLines(m: Modifiers, config: RuleConfig, dosing: boolean): strin
   }
   if (m.pediatric) {
     const p = m.pediatric;
-    lines.push(
-      p.weight
-        ? `**Child, ${p.ageYears} years, weight ${num(p.weight.result.value, 1)} kg** (${when(p.weight.result.effective)}): IV dose ${config.pediatric.ivMgPerKgLow}-${config.pediatric.ivMgPerKgHigh} mg/kg per dose (max ${config.pediatric.ivMaxGramsPerDose} g) over ${config.pediatric.ivInfusionHoursMin}-${config.pediatric.ivInfusionHoursMax} h; faster only for torsades or seizures. The label's ${config.pediatric.labelCeilingMgPerKg} mg/kg is an absolute ceiling, not a dose. Oral dose by paediatric formulary.`
-        : `**Child, ${p.ageYears} years, no body weight recorded in the last ${config.pediatric.weightWindowDays} days**: record a weight; no dose is suggested without one (IV ${config.pediatric.ivMgPerKgLow}-${config.pediatric.ivMgPerKgHigh} mg/kg, max ${config.pediatric.ivMaxGramsPerDose} g).`,
-    );
+    const weightText = p.weight ? `, weight ${num(p.weight.result.value, 1)} kg (${when(p.weight.result.effective)})` : '';
+    if (!dosing) lines.push(`**Child, ${p.ageYears} years${weightText}**: doses are weight-based.`);
+    else if (p.weight) {
+      lines.push(
+        `**Child, ${p.ageYears} years${weightText}**: IV dose ${config.pediatric.ivMgPerKgLow}-${config.pediatric.ivMgPerKgHigh} mg/kg per dose (max ${config.pediatric.ivMaxGramsPerDose} g) over ${config.pediatric.ivInfusionHoursMin}-${config.pediatric.ivInfusionHoursMax} h; faster only for torsades or seizures. The label's ${config.pediatric.labelCeilingMgPerKg} mg/kg is an absolute ceiling, not a dose. Oral dose by paediatric formulary.`,
+      );
+    } else {
+      lines.push(`**Child, ${p.ageYears} years, no body weight recorded in the last ${config.pediatric.weightWindowDays} days**: record a weight; doses are weight-based, so none is suggested without one.`);
+    }
   }
   if (m.ageUnknown) lines.push('**Age not recorded**: the doses are adult doses; do not use them for a child.');
   if (m.depletingMedications) {
@@ -214,7 +236,12 @@ function doseLine(dose: IvDose | OralDose, a: ReplacementAssessment, config: Rul
     ? ` (${num(dose.perKg.mgPerKgLow)}-${num(dose.perKg.mgPerKgHigh)} mg/kg × ${num(dose.perKg.weightKg, 1)} kg${dose.perKg.capped ? `, capped at ${config.pediatric.ivMaxGramsPerDose} g` : ''})`
     : '';
   const rateCap = `not faster than ${config.iv.maxMgPerMinute} mg/min outside emergencies, diluted to ≤ ${config.iv.maxConcentrationPercent} %`;
-  const followOn = a.tier === 'severe' && !dose.perKg ? `; ${config.iv.followOnText}` : '';
+  const followOn =
+    a.tier === 'severe' && !dose.perKg
+      ? dose.renalAdjusted
+        ? `; further doses only by level, at most ${Math.round(config.renal.doseFraction * 100)} % of the usual dose (at most ${config.renal.maxMagnesiumSulfateGramsPer48h} g in 48 h)`
+        : `; ${config.iv.followOnText}`
+      : '';
   const context = a.plan?.recommended === 'oral' ? 'if oral is not possible (NPO, malabsorption, inpatient), ' : '';
   const emergency = dose.emergencyMinutes ? `; in torsades or arrest give it over ${dose.emergencyMinutes} min` : '';
   return `IV: ${context}${config.iv.product.display} ${ivDoseText(dose)}${perKg}${dose.renalAdjusted ? ' (reduced for renal impairment)' : ''}, ${rateCap}${followOn}${emergency}.`;
@@ -256,7 +283,7 @@ function replacementCard(a: ReplacementAssessment, ctx: CardContext, uuid: () =>
     ? 'record weight to dose'
     : a.plan.recommended === 'iv'
       ? `give IV magnesium${a.modifiers.renal ? ' at reduced dose' : ''}`
-      : `start oral magnesium${a.modifiers.renal ? ' at reduced dose' : ''}`;
+      : `${a.modifiers.magnesiumOrders?.some((o) => o.oral) ? 'review the oral magnesium dose' : 'start oral magnesium'}${a.modifiers.renal ? ' at reduced dose' : ''}`;
   const summary = fitSummary(
     [`${symptomatic}${tierWord} hypomagnesemia: Mg ${mgText}`],
     [` on ${when(a.magnesium.result.effective).replace(' UTC', '')}`, `, ${action}`],
@@ -275,7 +302,8 @@ function replacementCard(a: ReplacementAssessment, ctx: CardContext, uuid: () =>
     ...notCheckedNotes(ctx),
     '',
   ];
-  const found = modifierLines(a.modifiers, config, a.plan !== undefined);
+  const ivPlan = a.plan?.doses.find((d): d is IvDose => d.route === 'iv');
+  const found = modifierLines(a.modifiers, config, a.plan ? (ivPlan ? { iv: ivPlan } : {}) : a.modifiers.pediatric ? {} : false);
   if (found.length > 0) lines.push(...found.map((l) => `- ${l}`), '');
 
   if (a.plan) {
@@ -286,7 +314,7 @@ function replacementCard(a: ReplacementAssessment, ctx: CardContext, uuid: () =>
     if (a.plan.recommended === 'iv') {
       lines.push(`- During IV replacement check deep tendon reflexes, respiration and blood pressure${a.tier === 'severe' ? '; ECG monitoring' : ''}.`);
     }
-    lines.push('- Identify and treat the cause (GI losses, diuretics, alcohol, poor intake).', '');
+    lines.push('- Look for the cause (GI losses, poor intake, alcohol) and treat it.', '');
     lines.push('**Follow-up labs**');
     if (a.plan.recommended === 'iv') {
       lines.push(
@@ -373,7 +401,7 @@ function staleCard(a: StaleAssessment, ctx: CardContext, uuid: () => string): Ca
 function uninterpretableCard(a: UninterpretableAssessment, ctx: CardContext, uuid: () => string): Card {
   const { config } = ctx;
   const drawn = a.skipped.effective ? ` (${when(a.skipped.effective)})` : '';
-  const summary = fitSummary([`Latest magnesium result could not be interpreted`], [` (${a.skipped.detail.slice(0, 40)})`, ', verify in the lab system']);
+  const summary = fitSummary([`Latest magnesium result could not be interpreted`], [` (${SKIP_REASON_SHORT[a.skipped.reason]})`, ', verify in the lab system']);
   const lines = [
     `The latest serum magnesium result${drawn} could not be interpreted: ${md(a.skipped.detail)}.`,
     'The service does not guess units or values, so no classification or dose is given. Verify the result in the lab system, or order a repeat serum magnesium.',

@@ -26,7 +26,7 @@ export const defaultLoinc = {
   creatinine: ['2160-0', '14682-9', '38483-4'], // serum mass V, serum moles V, blood mass V
   egfr: ['98979-8', '98980-6', '62238-1', '33914-3', '77147-7', '48642-3', '48643-1'],
   weight: ['29463-7', '3141-9'], // V, U
-  qtc: ['8636-3', '8634-8'], // U
+  qtc: ['8636-3'], // QTc U (8634-8 is the uncorrected QT interval: not used)
 };
 
 export type Analyte = keyof typeof defaultLoinc;
@@ -34,6 +34,7 @@ export type Analyte = keyof typeof defaultLoinc;
 /** A coded concept the rules look for, in several systems, with words for a last-resort text match. */
 export interface ConceptSet {
   snomed: string[];
+  /** ICD-10 codes; a trailing `*` matches the code and every code below it (`O1*`). */
   icd10: string[];
   /** Lower-case phrases matched against Condition.code.text/display when no code matches. */
   text: string[];
@@ -50,16 +51,31 @@ export const defaultSymptomConditions: ConceptSet = {
     '71908006', // Ventricular fibrillation V
     '9651007', // Long QT syndrome V
     '111975006', // Prolonged QT interval U
+    '54200006', // Generalized tonic-clonic seizure U
+    '230456007', // Status epilepticus U
+    '410429000', // Cardiac arrest U
   ],
-  icd10: ['R56.9', 'R56.8', 'R29.0', 'I47.2', 'I47.20', 'I47.21', 'I47.29', 'I49.01', 'I49.02', 'I45.81', 'R94.31'],
-  text: ['seizure', 'tetany', 'torsade', 'ventricular tachycardia', 'ventricular fibrillation', 'ventricular arrhythmia', 'long qt', 'prolonged qt', 'qt prolongation'],
+  // ICD-10-CM: seizures/convulsions, status epilepticus, tetany, VT/torsades, VF/flutter, cardiac arrest, long QT.
+  icd10: ['R56*', 'G41*', 'R29.0', 'I47.2*', 'I49.0*', 'I46*', 'I45.81'],
+  text: ['seizure', 'convulsion', 'tetany', 'torsade', 'ventricular tachycardia', 'ventricular fibrillation', 'ventricular arrhythmia', 'cardiac arrest', 'long qt', 'prolonged qt', 'qt prolongation'],
 };
 
 /** R-PREG-1: active pregnancy (77386006 and common descendants; ICD-10 pregnant state). */
 export const defaultPregnancyConditions: ConceptSet = {
-  snomed: ['77386006', '72892002', '47200007'],
-  icd10: ['Z33.1', 'Z34.00', 'Z34.80', 'Z34.90', 'Z34.01', 'Z34.02', 'Z34.03', 'Z34.81', 'Z34.82', 'Z34.83', 'Z34.91', 'Z34.92', 'Z34.93'],
-  text: ['pregnant', 'pregnancy'],
+  snomed: [
+    '77386006', // Pregnancy V
+    '72892002', // Normal pregnancy U
+    '47200007', // High risk pregnancy U
+    '57630001', // First trimester pregnancy U
+    '59466002', // Second trimester pregnancy U
+    '41587001', // Third trimester pregnancy U
+    '16356006', // Multiple pregnancy U
+    '398254007', // Pre-eclampsia U
+  ],
+  // ICD-10(-CM): pregnant state, supervision of (high-risk) pregnancy, weeks of gestation, and the
+  // pregnancy chapters O10-O48 (not O00-O08 abortive outcomes, not labour, delivery or puerperium).
+  icd10: ['Z33.1', 'Z34*', 'Z35*', 'Z3A*', 'O09*', 'O1*', 'O2*', 'O3*', 'O4*'],
+  text: ['pregnant', 'pregnancy', 'pre-eclampsia', 'preeclampsia', 'gestation'],
 };
 
 /** R-RENAL-1: CKD stage 4-5, ESRD, dialysis. */
@@ -70,6 +86,7 @@ export const defaultRenalConditions: ConceptSet = {
     '46177005', // End-stage renal disease V
     '105502003', // Dependence on renal dialysis U
     '714152005', // CKD stage 5 on dialysis U
+    '236435004', // End stage renal failure on dialysis U
   ],
   icd10: ['N18.4', 'N18.5', 'N18.6', 'Z99.2', 'Z91.15'],
   text: ['end stage renal', 'end-stage renal', 'esrd', 'dialysis', 'ckd stage 4', 'ckd stage 5', 'chronic kidney disease stage 4', 'chronic kidney disease stage 5'],
@@ -80,39 +97,41 @@ export interface IngredientEntry {
   name: string;
   /** Drug class shown on the card. */
   drugClass: string;
+  /** Brand names and other spellings matched in medication text. */
+  aliases?: string[];
 }
 
 /** R-MED-1: magnesium-depleting ingredients (§7.2). */
 export const defaultDepletingIngredients: IngredientEntry[] = [
-  { rxcui: '7646', name: 'omeprazole', drugClass: 'proton pump inhibitor' },
-  { rxcui: '283742', name: 'esomeprazole', drugClass: 'proton pump inhibitor' },
-  { rxcui: '17128', name: 'lansoprazole', drugClass: 'proton pump inhibitor' },
-  { rxcui: '816346', name: 'dexlansoprazole', drugClass: 'proton pump inhibitor' },
-  { rxcui: '40790', name: 'pantoprazole', drugClass: 'proton pump inhibitor' },
-  { rxcui: '114979', name: 'rabeprazole', drugClass: 'proton pump inhibitor' },
-  { rxcui: '4603', name: 'furosemide', drugClass: 'loop diuretic' },
-  { rxcui: '1808', name: 'bumetanide', drugClass: 'loop diuretic' },
-  { rxcui: '38413', name: 'torsemide', drugClass: 'loop diuretic' },
-  { rxcui: '4109', name: 'ethacrynic acid', drugClass: 'loop diuretic' },
+  { rxcui: '7646', name: 'omeprazole', drugClass: 'proton pump inhibitor', aliases: ['Prilosec', 'Losec'] },
+  { rxcui: '283742', name: 'esomeprazole', drugClass: 'proton pump inhibitor', aliases: ['Nexium'] },
+  { rxcui: '17128', name: 'lansoprazole', drugClass: 'proton pump inhibitor', aliases: ['Prevacid'] },
+  { rxcui: '816346', name: 'dexlansoprazole', drugClass: 'proton pump inhibitor', aliases: ['Dexilant'] },
+  { rxcui: '40790', name: 'pantoprazole', drugClass: 'proton pump inhibitor', aliases: ['Protonix'] },
+  { rxcui: '114979', name: 'rabeprazole', drugClass: 'proton pump inhibitor', aliases: ['Aciphex', 'Pariet'] },
+  { rxcui: '4603', name: 'furosemide', drugClass: 'loop diuretic', aliases: ['frusemide', 'Lasix'] },
+  { rxcui: '1808', name: 'bumetanide', drugClass: 'loop diuretic', aliases: ['Bumex'] },
+  { rxcui: '38413', name: 'torsemide', drugClass: 'loop diuretic', aliases: ['torasemide', 'Demadex', 'Soaanz'] },
+  { rxcui: '4109', name: 'ethacrynic acid', drugClass: 'loop diuretic', aliases: ['Edecrin'] },
   { rxcui: '62349', name: 'ethacrynate', drugClass: 'loop diuretic' }, // listed beside 4109 in the PDDI value set
-  { rxcui: '5487', name: 'hydrochlorothiazide', drugClass: 'thiazide diuretic' },
-  { rxcui: '2409', name: 'chlorthalidone', drugClass: 'thiazide-like diuretic' },
+  { rxcui: '5487', name: 'hydrochlorothiazide', drugClass: 'thiazide diuretic', aliases: ['HCTZ', 'Microzide'] },
+  { rxcui: '2409', name: 'chlorthalidone', drugClass: 'thiazide-like diuretic', aliases: ['chlortalidone', 'Thalitone'] },
   { rxcui: '2396', name: 'chlorothiazide', drugClass: 'thiazide diuretic' },
-  { rxcui: '6916', name: 'metolazone', drugClass: 'thiazide-like diuretic' },
-  { rxcui: '5764', name: 'indapamide', drugClass: 'thiazide-like diuretic' },
-  { rxcui: '2555', name: 'cisplatin', drugClass: 'platinum chemotherapy' },
-  { rxcui: '40048', name: 'carboplatin', drugClass: 'platinum chemotherapy' },
-  { rxcui: '32592', name: 'oxaliplatin', drugClass: 'platinum chemotherapy' },
-  { rxcui: '318341', name: 'cetuximab', drugClass: 'anti-EGFR antibody' },
-  { rxcui: '263034', name: 'panitumumab', drugClass: 'anti-EGFR antibody' },
-  { rxcui: '3008', name: 'cyclosporine', drugClass: 'calcineurin inhibitor' },
-  { rxcui: '42316', name: 'tacrolimus', drugClass: 'calcineurin inhibitor' },
+  { rxcui: '6916', name: 'metolazone', drugClass: 'thiazide-like diuretic', aliases: ['Zaroxolyn'] },
+  { rxcui: '5764', name: 'indapamide', drugClass: 'thiazide-like diuretic', aliases: ['Lozol'] },
+  { rxcui: '2555', name: 'cisplatin', drugClass: 'platinum chemotherapy', aliases: ['Platinol'] },
+  { rxcui: '40048', name: 'carboplatin', drugClass: 'platinum chemotherapy', aliases: ['Paraplatin'] },
+  { rxcui: '32592', name: 'oxaliplatin', drugClass: 'platinum chemotherapy', aliases: ['Eloxatin'] },
+  { rxcui: '318341', name: 'cetuximab', drugClass: 'anti-EGFR antibody', aliases: ['Erbitux'] },
+  { rxcui: '263034', name: 'panitumumab', drugClass: 'anti-EGFR antibody', aliases: ['Vectibix'] },
+  { rxcui: '3008', name: 'cyclosporine', drugClass: 'calcineurin inhibitor', aliases: ['ciclosporin', 'cyclosporin', 'Neoral', 'Sandimmune', 'Gengraf'] },
+  { rxcui: '42316', name: 'tacrolimus', drugClass: 'calcineurin inhibitor', aliases: ['Prograf', 'Envarsus', 'Advagraf', 'Astagraf'] },
   { rxcui: '4413', name: 'gentamicin', drugClass: 'aminoglycoside' },
   { rxcui: '10627', name: 'tobramycin', drugClass: 'aminoglycoside' },
   { rxcui: '641', name: 'amikacin', drugClass: 'aminoglycoside' },
-  { rxcui: '732', name: 'amphotericin B', drugClass: 'antifungal' },
-  { rxcui: '7994', name: 'pentamidine', drugClass: 'antiprotozoal' },
-  { rxcui: '4450', name: 'foscarnet', drugClass: 'antiviral' },
+  { rxcui: '732', name: 'amphotericin B', drugClass: 'antifungal', aliases: ['AmBisome', 'Abelcet', 'Fungizone'] },
+  { rxcui: '7994', name: 'pentamidine', drugClass: 'antiprotozoal', aliases: ['Pentam', 'NebuPent'] },
+  { rxcui: '4450', name: 'foscarnet', drugClass: 'antiviral', aliases: ['Foscavir'] },
 ];
 
 /** R-MON-3: oral magnesium products (ingredient names; codes resolved via the product map). */
@@ -124,6 +143,9 @@ export const defaultOralMagnesiumNames = [
   'magnesium lactate',
   'magnesium glycinate',
   'magnesium aspartate',
+  'mag-ox',
+  'slow-mag',
+  'mag-tab',
 ];
 
 /** Lab orders used by the follow-up ServiceRequests (R-MON-*). */

@@ -94,6 +94,7 @@ export interface FactIndex {
 interface CompiledConceptSet {
   snomed: Set<string>;
   icd10: Set<string>;
+  icd10Prefixes: string[];
   text: string[];
 }
 
@@ -101,8 +102,16 @@ const normaliseIcd = (code: string) => code.toUpperCase().replace('.', '');
 const wordPattern = (name: string) => new RegExp(`\\b${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'i');
 
 function compileConceptSet(set: ConceptSet): CompiledConceptSet {
-  return { snomed: new Set(set.snomed), icd10: new Set(set.icd10.map(normaliseIcd)), text: set.text.map((t) => t.toLowerCase()) };
+  return {
+    snomed: new Set(set.snomed),
+    icd10: new Set(set.icd10.filter((c) => !c.endsWith('*')).map(normaliseIcd)),
+    icd10Prefixes: set.icd10.filter((c) => c.endsWith('*')).map((c) => normaliseIcd(c.slice(0, -1))),
+    text: set.text.map((t) => t.toLowerCase()),
+  };
 }
+
+/** Words that turn a condition's text into something other than an active finding. */
+const NOT_ACTIVE_TEXT = /\b(no|not|negative|denies|denied|without|history of|h\/o|hx of|ruled out|r\/o|resolved|past|previous|prior|risk of|screening|suspected|possible)\b/i;
 
 export function buildFactIndex(config: RuleConfig): FactIndex {
   const loinc = new Map<string, Analyte>();
@@ -118,7 +127,9 @@ export function buildFactIndex(config: RuleConfig): FactIndex {
     pregnancy: compileConceptSet(config.codes.pregnancyConditions),
     renal: compileConceptSet(config.codes.renalConditions),
     depletingByRxcui: new Map(config.codes.depletingIngredients.map((i) => [i.rxcui, { name: i.name, drugClass: i.drugClass }])),
-    depletingNames: config.codes.depletingIngredients.map((i) => ({ pattern: wordPattern(i.name), ...i })),
+    depletingNames: config.codes.depletingIngredients.flatMap((i) =>
+      [i.name, ...(i.aliases ?? [])].map((name) => ({ pattern: wordPattern(name), rxcui: i.rxcui, name: i.name, drugClass: i.drugClass })),
+    ),
     magnesiumNames: config.codes.oralMagnesiumNames.map(wordPattern),
   };
 }
@@ -204,7 +215,10 @@ function analyseLab(analyte: Analyte, candidates: Candidate[], index: FactIndex,
   const skipped: SkippedResult[] = [];
   const dated = candidates.filter((c) => {
     if (c.effective) return true;
-    skipped.push({ analyte, loinc: c.loinc, reason: 'no-date', detail: 'no usable effective date' });
+    // An undated result that was not verified anyway is simply not a result.
+    if (c.status && index.accepted.has(c.status)) {
+      skipped.push({ analyte, loinc: c.loinc, reason: 'no-date', detail: 'no usable effective date' });
+    }
     return false;
   });
   dated.sort((a, b) => b.effective!.getTime() - a.effective!.getTime());
@@ -238,13 +252,15 @@ function matchConcept(set: CompiledConceptSet, codings: Array<{ system?: string;
       if (set.snomed.has(code)) return code;
     } else if (system === SYSTEMS.icd10cm || system === SYSTEMS.icd10) {
       coded = true;
-      if (set.icd10.has(normaliseIcd(code))) return code;
+      const icd = normaliseIcd(code);
+      if (set.icd10.has(icd) || set.icd10Prefixes.some((prefix) => icd.startsWith(prefix))) return code;
     }
   }
   // Text is a fallback for uncoded or locally coded conditions only: a SNOMED/ICD code that
-  // does not match (e.g. "history of pregnancy") must not be overruled by its words.
+  // does not match (e.g. "history of pregnancy") must not be overruled by its words, and text
+  // that negates or historicises the finding ("not pregnant", "history of seizure") never matches.
   if (coded) return undefined;
-  const lower = texts.map((t) => t.toLowerCase());
+  const lower = texts.map((t) => t.toLowerCase()).filter((t) => !NOT_ACTIVE_TEXT.test(t));
   return set.text.some((phrase) => lower.some((t) => t.includes(phrase))) ? 'text' : undefined;
 }
 
@@ -290,7 +306,8 @@ function readMedications(orders: Rec[], medicationsById: Map<string, Rec>, index
         texts = texts.concat(strings(paths.medicationResourceText(medication)));
       }
     }
-    const display = (texts[0] ?? 'medication').slice(0, 120);
+    const productDisplay = codings.map((c) => (c.system === SYSTEMS.rxnorm && c.code ? ingredientOfProduct(c.code)?.display : undefined)).find(Boolean);
+    const display = (texts[0] ?? productDisplay ?? 'medication').slice(0, 120);
     const routeWords = strings(paths.dosageRouteText(order)).join(' ').toLowerCase();
     const routeCodes = strings(paths.dosageRouteCodes(order));
 
@@ -304,7 +321,7 @@ function readMedications(orders: Rec[], medicationsById: Map<string, Rec>, index
       if (ingredient?.rxcui) rxcuis.push(ingredient.rxcui);
       if (ingredient) productIngredientNames.push(ingredient.name);
     }
-    const names = [...productIngredientNames, ...texts];
+    const names = [...productIngredientNames, ...(productDisplay ? [productDisplay] : []), ...texts];
     let depleting = rxcuis.map((rxcui) => index.depletingByRxcui.get(rxcui)).find((x) => x !== undefined);
     if (!depleting) {
       const hit = index.depletingNames.find((n) => names.some((t) => n.pattern.test(t)));
@@ -315,10 +332,13 @@ function readMedications(orders: Rec[], medicationsById: Map<string, Rec>, index
       out.depleting.push({ display, ingredient: depleting.name, drugClass: depleting.drugClass });
     }
     const allText = names.join(' ').toLowerCase();
-    const isMagnesium = index.magnesiumNames.some((p) => p.test(allText)) || /\bmagnesium sulfate\b/i.test(allText);
-    if (isMagnesium) {
-      const oral = /\boral\b|\btablet\b|\bcapsule\b|\bpo\b/.test(`${allText} ${routeWords}`) || routeCodes.includes('26643006');
-      out.magnesium.push({ display, oral });
+    // Oral salts (oxide, chloride, citrate …) are oral products; magnesium sulfate is oral only when the order says so.
+    const oralSalt = index.magnesiumNames.some((p) => p.test(allText));
+    const sulfate = /\bmagnesium sulfate\b/i.test(allText);
+    if (oralSalt || sulfate) {
+      const oralWords = /\boral\b|\btablet\b|\bcapsule\b|\bby mouth\b|\bpo\b/.test(`${allText} ${routeWords}`) || routeCodes.includes('26643006');
+      const ivWords = /\binjection\b|\binfusion\b|\bintravenous\b|\biv\b/.test(`${allText} ${routeWords}`) || routeCodes.includes('47625008');
+      out.magnesium.push({ display, oral: (oralSalt && !ivWords) || (sulfate && oralWords && !ivWords) });
     }
   }
   return out;

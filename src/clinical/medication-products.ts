@@ -7,6 +7,7 @@ import table from './medication-products.json';
  */
 interface ProductRow {
   rxcui: string;
+  display: string;
   /** Ingredient RxCUI, or the ingredient's name where no RxCUI was confirmed (magnesium salts). */
   ingredient: string;
 }
@@ -18,6 +19,8 @@ interface IngredientRow {
 export interface ProductIngredient {
   rxcui?: string;
   name: string;
+  /** The product's name, for orders that carry only a code. */
+  display: string;
 }
 
 const ingredientNames = new Map<string, string>(
@@ -28,7 +31,7 @@ const productToIngredient = new Map<string, ProductIngredient>();
 for (const row of table.products as ProductRow[]) {
   const isCode = /^\d+$/.test(row.ingredient);
   const name = isCode ? ingredientNames.get(row.ingredient) : row.ingredient.toLowerCase();
-  if (name) productToIngredient.set(row.rxcui, isCode ? { rxcui: row.ingredient, name } : { name });
+  if (name) productToIngredient.set(row.rxcui, isCode ? { rxcui: row.ingredient, name, display: row.display } : { name, display: row.display });
 }
 
 export function ingredientOfProduct(rxcui: string): ProductIngredient | undefined {

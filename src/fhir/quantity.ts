@@ -42,12 +42,22 @@ const EXPLICIT_UNIT_MAP: Record<string, string> = {
   msec: 'ms',
 };
 
-/** Fixes `mEq`→`meq` (R-UNIT table), `µ`→`u`, and the explicit map; otherwise returns the code trimmed. */
+/**
+ * Lab units whose upper- or mixed-case spelling (HL7 v2 feeds send `MG/DL`, `MMOL/L`) has only one
+ * meaning; UCUM itself is case-sensitive, so these are mapped to their UCUM spelling first.
+ */
+const CASE_INSENSITIVE_UNITS = new Map(
+  ['mg/dL', 'mmol/L', 'meq/L', 'umol/L', 'g/dL', 'g/L', 'mg/L', 'kg', 'ms', 'mL/min', 'mL/min/{1.73_m2}'].map((u) => [u.toLowerCase(), u]),
+);
+
+/** Fixes `mEq`→`meq` (R-UNIT table), `µ`→`u`, case, and the explicit map; otherwise returns the code trimmed. */
 export function normaliseUnitCode(raw: string): string {
   const trimmed = raw.trim();
-  const mapped = EXPLICIT_UNIT_MAP[trimmed.toLowerCase()];
+  const lower = trimmed.toLowerCase();
+  const mapped = EXPLICIT_UNIT_MAP[lower];
   if (mapped) return mapped;
-  return trimmed.replace(/meq/gi, 'meq').replace(/[µμ]/g, 'u');
+  const fixed = trimmed.replace(/meq/gi, 'meq').replace(/[µμ]/g, 'u');
+  return CASE_INSENSITIVE_UNITS.get(fixed.toLowerCase()) ?? fixed;
 }
 
 const ucum = UcumLhcUtils.getInstance();

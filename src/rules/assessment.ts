@@ -37,6 +37,8 @@ export interface CalciumFinding {
 export interface Modifiers {
   symptomatic?: { conditions: ConditionFinding[]; qtc?: DatedResult };
   renal?: RenalImpairment;
+  /** R-RENAL-2: reduced but not impaired renal function (eGFR or creatinine). */
+  reducedRenalFunction?: DatedResult;
   potassium?: DatedResult;
   calcium?: CalciumFinding;
   pregnancy?: ConditionFinding[];

@@ -57,6 +57,10 @@ export const ruleConfigSchema = z
       hyperWarningFromMgDl: d(positive, 'From this value a hypermagnesemia card is a warning (R-HYPER-1)'),
       hyperCriticalFromMgDl: d(positive, 'From this value a hypermagnesemia card is critical (R-HYPER-1)'),
       compareDecimals: d(z.number().int().min(0).max(4), 'Converted mg/dL is rounded to this many decimals before comparing (R-UNIT-2)'),
+      comparatorToleranceMgDl: d(
+        z.number().min(0).max(0.1),
+        'A "<X" result whose bound lies within this of a tier limit counts as below it, so "< 0.5 mmol/L" (1.215 mg/dL) is severe (R-DATA-5, R-CLS-4)',
+      ),
     }),
     results: z.strictObject({
       acceptedStatuses: d(codeList, 'Observation.status values that count as results (R-DATA-2)'),
@@ -78,6 +82,8 @@ export const ruleConfigSchema = z
     }),
     renal: z.strictObject({
       egfrBelow: d(positive, 'eGFR below this (mL/min/1.73 m2) is renal impairment (R-RENAL-1)'),
+      monitorEgfrBelow: d(positive, 'eGFR below this (and not impaired) adds "monitor magnesium more closely" (R-RENAL-2)'),
+      monitorCreatinineFromMgDl: d(positive, 'Without an eGFR result, creatinine from this (mg/dL) adds the same line (R-RENAL-2)'),
       creatinineAboveMgDl: d(positive, 'Without an eGFR result, creatinine above this (mg/dL) is renal impairment (R-RENAL-1)'),
       windowDays: d(positive, 'eGFR and creatinine results older than this are not used (R-RENAL-1)'),
       doseFraction: d(z.number().positive().max(1), 'Fraction of the usual dose given in renal impairment (R-RENAL-1)'),
@@ -151,8 +157,17 @@ export const ruleConfigSchema = z
       pregnancyConditions: d(conceptSet, 'Conditions meaning active pregnancy (R-PREG-1)'),
       renalConditions: d(conceptSet, 'Conditions meaning CKD 4-5, ESRD or dialysis (R-RENAL-1)'),
       depletingIngredients: d(
-        z.array(z.strictObject({ rxcui: z.string().min(1), name: z.string().min(1), drugClass: z.string().min(1) })).min(1),
-        'Magnesium-depleting ingredients: RxNorm ingredient code, name (also matched in text), class (R-MED-1)',
+        z
+          .array(
+            z.strictObject({
+              rxcui: z.string().min(1),
+              name: z.string().min(1),
+              drugClass: z.string().min(1),
+              aliases: z.array(z.string().min(1)).optional(),
+            }),
+          )
+          .min(1),
+        'Magnesium-depleting ingredients: RxNorm ingredient code, name and aliases (matched in text), class (R-MED-1)',
       ),
       oralMagnesiumNames: d(codeList, 'Ingredient names of oral magnesium products (R-MON-3)'),
       labOrders: z.strictObject({
@@ -203,6 +218,7 @@ export const defaultRuleConfig: RuleConfig = {
     hyperWarningFromMgDl: 4.0,
     hyperCriticalFromMgDl: 7.0,
     compareDecimals: 2,
+    comparatorToleranceMgDl: 0.02,
   },
   results: {
     acceptedStatuses: ['final', 'amended', 'corrected'],
@@ -221,6 +237,8 @@ export const defaultRuleConfig: RuleConfig = {
   },
   renal: {
     egfrBelow: 30,
+    monitorEgfrBelow: 60,
+    monitorCreatinineFromMgDl: 1.5,
     creatinineAboveMgDl: 2.0,
     windowDays: 30,
     doseFraction: 0.5,

@@ -64,16 +64,20 @@ export function classifyMagnesium(result: LabValue, config: RuleConfig): Magnesi
   const m = config.magnesium;
   const value = round(result.value, m.compareDecimals);
   const tierOf = (v: number, strictlyBelow: boolean): Tier => {
-    const below = (t: number) => (strictlyBelow ? v <= t : v < t);
+    // For "<X" the value lies just below X: X at a limit (within the unit-rounding tolerance) is below it.
+    const below = (t: number) => (strictlyBelow ? v <= t + m.comparatorToleranceMgDl : v < t);
     if (below(m.severeBelowMgDl)) return 'severe';
     if (below(m.moderateBelowMgDl)) return 'moderate';
     return 'mild';
   };
   switch (result.comparator) {
-    case '<':
+    case '<': {
       // "<X": the value lies just below X (R-DATA-5); unclassifiable when X is above the low threshold.
-      if (value <= m.lowBelowMgDl) return { kind: 'low', tier: tierOf(value, true) };
+      // X is compared unrounded: "< 0.5 mmol/L" is 1.215 mg/dL, within tolerance of the 1.2 limit.
+      const bound = result.value;
+      if (bound <= m.lowBelowMgDl + m.comparatorToleranceMgDl) return { kind: 'low', tier: tierOf(bound, true) };
       return { kind: 'ambiguous', detail: `reported as < ${result.reported.value} ${result.reported.unit}, which may be normal or low` };
+    }
     case '>':
       // ">X" is a lower bound: it can only say "not low", or "high" when X is already high.
       if (value > m.highAboveMgDl) return { kind: 'high', value };
@@ -99,7 +103,7 @@ function assessRenal(facts: PatientFacts, config: RuleConfig, now: Date, ageYear
   const creatinine = latestWithin(facts.labs.creatinine, now, window);
   let impaired = facts.conditions.renal.length > 0;
   if (egfr) {
-    if (certainlyBelow(egfr.result, config.renal.egfrBelow, 1)) {
+    if (certainlyBelow(egfr.result, config.renal.egfrBelow)) {
       found.egfr = egfr;
       impaired = true;
     }
@@ -121,6 +125,16 @@ function assessRenal(facts: PatientFacts, config: RuleConfig, now: Date, ageYear
   return impaired ? found : undefined;
 }
 
+/** R-RENAL-2: eGFR 30-59, or creatinine 1.5-2.0 mg/dL without eGFR: monitor more closely, not a flag. */
+function reducedRenalFunction(facts: PatientFacts, config: RuleConfig, now: Date): DatedResult | undefined {
+  const window = config.renal.windowDays * DAY_MS;
+  const egfr = latestWithin(facts.labs.egfr, now, window);
+  if (egfr) return certainlyBelow(egfr.result, config.renal.monitorEgfrBelow) ? egfr : undefined;
+  const creatinine = latestWithin(facts.labs.creatinine, now, window);
+  if (creatinine && creatinine.result.comparator !== '<' && round(creatinine.result.value, 2) >= config.renal.monitorCreatinineFromMgDl) return creatinine;
+  return undefined;
+}
+
 function assessCalcium(facts: PatientFacts, config: RuleConfig, now: Date): CalciumFinding | undefined {
   const c = config.calcium;
   const window = c.windowHours * HOUR_MS;
@@ -133,7 +147,7 @@ function assessCalcium(facts: PatientFacts, config: RuleConfig, now: Date): Calc
   }
   const corrected = latestWithin(facts.labs.calciumCorrected, now, window);
   if (corrected) {
-    return certainlyBelow(corrected.result, c.totalLowBelowMgDl, 1)
+    return certainlyBelow(corrected.result, c.totalLowBelowMgDl)
       ? { basis: 'reported-corrected', result: corrected, value: corrected.result.value }
       : undefined;
   }
@@ -141,10 +155,11 @@ function assessCalcium(facts: PatientFacts, config: RuleConfig, now: Date): Calc
   if (!total || total.result.comparator === '>') return undefined;
   const albumin = latestWithin(facts.labs.albumin, now, c.albuminWindowHours * HOUR_MS);
   if (albumin && albumin.result.comparator === undefined) {
-    const value = total.result.value + c.albuminCorrectionPerGdL * (c.albuminNormalGdL - albumin.result.value);
-    return round(value, 1) < c.totalLowBelowMgDl ? { basis: 'albumin-corrected', result: total, value, albumin } : undefined;
+    // The correction only adds back calcium bound to missing albumin; a high albumin does not lower it.
+    const value = total.result.value + c.albuminCorrectionPerGdL * Math.max(0, c.albuminNormalGdL - albumin.result.value);
+    return round(value, 2) < c.totalLowBelowMgDl ? { basis: 'albumin-corrected', result: total, value, albumin } : undefined;
   }
-  return certainlyBelow(total.result, c.totalLowBelowMgDl, 1)
+  return certainlyBelow(total.result, c.totalLowBelowMgDl)
     ? { basis: 'uncorrected-total', result: total, value: total.result.value }
     : undefined;
 }
@@ -162,6 +177,10 @@ function assessModifiers(facts: PatientFacts, config: RuleConfig, now: Date): Mo
 
   const renal = assessRenal(facts, config, now, age);
   if (renal) modifiers.renal = renal;
+  else {
+    const reduced = reducedRenalFunction(facts, config, now);
+    if (reduced) modifiers.reducedRenalFunction = reduced;
+  }
 
   const potassium = latestWithin(facts.labs.potassium, now, config.potassium.windowHours * HOUR_MS);
   if (potassium && certainlyBelow(potassium.result, config.potassium.lowBelowMmolL)) modifiers.potassium = potassium;
@@ -189,6 +208,7 @@ function modifierRuleIds(m: Modifiers): string[] {
   const ids: string[] = [];
   if (m.symptomatic) ids.push('R-SYM-1');
   if (m.renal) ids.push('R-RENAL-1');
+  if (m.reducedRenalFunction) ids.push('R-RENAL-2');
   if (m.potassium) ids.push('R-LYTE-1');
   if (m.calcium) ids.push('R-LYTE-2');
   if (m.pregnancy) ids.push('R-PREG-1');
@@ -297,7 +317,8 @@ export function assessHypomagnesemia(facts: PatientFacts, config: RuleConfig, no
 
   // R-DATA-6: nothing usable, and the newest verified result could not be read.
   if (!used) {
-    const unreadable = newerSkipped.find(isUnreadable);
+    // A verified result with no usable date cannot be placed in time; say so rather than stay silent.
+    const unreadable = newerSkipped.find(isUnreadable) ?? mg.skipped.find((s) => s.reason === 'no-date');
     if (unreadable) {
       return {
         kind: 'uninterpretable',
@@ -356,7 +377,8 @@ export function assessHypomagnesemia(facts: PatientFacts, config: RuleConfig, no
     // R-DATA-3: too old to dose from; ask for a recheck first.
     let indicator: Indicator = tier === 'severe' ? 'warning' : 'info';
     indicator = modifierIndicator(indicator, modifiers);
-    if (modifiers.symptomatic) indicator = raise(indicator, 'warning');
+    // Symptoms with a known low magnesium stay critical (R-SYM-1): the recheck is urgent.
+    if (modifiers.symptomatic) indicator = 'critical';
     return {
       kind: 'stale',
       tier,
