@@ -3,14 +3,19 @@ import { ConfigError, loadConfig } from './config';
 import { createApp } from './app';
 import { createLogger } from './logging';
 import { loadRuleConfig } from './rules/config';
+import { createSecurity, type Security } from './security';
 
 /** Process entry: configuration, listen, graceful shutdown. */
 function main(): void {
   let config;
   let rules;
+  let security: Security;
+  let logger;
   try {
     config = loadConfig();
     rules = loadRuleConfig(config.rulesFile);
+    logger = createLogger(config.logLevel);
+    security = createSecurity(config, logger);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
@@ -18,8 +23,7 @@ function main(): void {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
-  const app = createApp({ config, rules, logger });
+  const app = createApp({ config, rules, logger, ...security });
   const server = createServer(app);
   // Slow clients cannot hold sockets open for long.
   server.headersTimeout = 15_000;
