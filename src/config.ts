@@ -30,6 +30,9 @@ export const environmentSchema = z.object({
   RULES_FILE: z.string().min(1).optional(),
   /** Milliseconds to wait for in-flight requests on SIGTERM before exiting. */
   SHUTDOWN_GRACE_MS: intFromEnv(10_000, 0, 120_000),
+  /** Slow clients: most time to receive a request's headers, and the whole request. */
+  HEADERS_TIMEOUT_MS: intFromEnv(15_000, 500, 120_000),
+  REQUEST_TIMEOUT_MS: intFromEnv(30_000, 1000, 300_000),
   /** Client JWT authentication: `required` by default in production, `off` otherwise. */
   CDS_AUTH: z.enum(['required', 'off']).optional(),
   /** JSON or YAML file registering the CDS clients (EHRs) allowed to call; see config/clients/. */
@@ -54,6 +57,7 @@ export interface AppConfig {
   logLevel: Environment['LOG_LEVEL'];
   rulesFile: string | undefined;
   shutdownGraceMs: number;
+  server: { headersTimeoutMs: number; requestTimeoutMs: number };
   auth: {
     required: boolean;
     clientsFile: string | undefined;
@@ -100,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: e.LOG_LEVEL,
     rulesFile: e.RULES_FILE,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    server: { headersTimeoutMs: e.HEADERS_TIMEOUT_MS, requestTimeoutMs: Math.max(e.REQUEST_TIMEOUT_MS, e.HEADERS_TIMEOUT_MS) },
     auth: { required: authRequired, clientsFile: e.CDS_CLIENTS_FILE },
   };
 }
