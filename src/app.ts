@@ -38,6 +38,9 @@ interface CallLog {
   indicator?: string;
   assessment?: string;
   feedbackItems?: number;
+  /** Verified client issuer, or why its token was refused (never the token). */
+  client?: string;
+  authFailure?: string;
 }
 
 const INDICATOR_ORDER = ['info', 'warning', 'critical'];

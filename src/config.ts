@@ -30,6 +30,13 @@ export const environmentSchema = z.object({
   RULES_FILE: z.string().min(1).optional(),
   /** Milliseconds to wait for in-flight requests on SIGTERM before exiting. */
   SHUTDOWN_GRACE_MS: intFromEnv(10_000, 0, 120_000),
+  /** Slow clients: most time to receive a request's headers, and the whole request. */
+  HEADERS_TIMEOUT_MS: intFromEnv(15_000, 500, 120_000),
+  REQUEST_TIMEOUT_MS: intFromEnv(30_000, 1000, 300_000),
+  /** Client JWT authentication: `required` by default in production, `off` otherwise. */
+  CDS_AUTH: z.enum(['required', 'off']).optional(),
+  /** JSON or YAML file registering the CDS clients (EHRs) allowed to call; see config/clients/. */
+  CDS_CLIENTS_FILE: z.string().min(1).optional(),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -50,6 +57,11 @@ export interface AppConfig {
   logLevel: Environment['LOG_LEVEL'];
   rulesFile: string | undefined;
   shutdownGraceMs: number;
+  server: { headersTimeoutMs: number; requestTimeoutMs: number };
+  auth: {
+    required: boolean;
+    clientsFile: string | undefined;
+  };
 }
 
 export class ConfigError extends Error {
@@ -72,6 +84,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const parsed = environmentSchema.safeParse(defined);
   if (!parsed.success) throw new ConfigError(describeIssues(parsed.error));
   const e = parsed.data;
+  const authRequired = (e.CDS_AUTH ?? (e.NODE_ENV === 'production' ? 'required' : 'off')) === 'required';
+  if (authRequired && !e.CDS_CLIENTS_FILE) {
+    throw new ConfigError(['CDS_CLIENTS_FILE: required when client authentication is on (CDS_AUTH=required, the default in production)']);
+  }
   return {
     env: e.NODE_ENV,
     port: e.PORT,
@@ -88,5 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: e.LOG_LEVEL,
     rulesFile: e.RULES_FILE,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    server: { headersTimeoutMs: e.HEADERS_TIMEOUT_MS, requestTimeoutMs: Math.max(e.REQUEST_TIMEOUT_MS, e.HEADERS_TIMEOUT_MS) },
+    auth: { required: authRequired, clientsFile: e.CDS_CLIENTS_FILE },
   };
 }

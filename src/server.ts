@@ -3,14 +3,19 @@ import { ConfigError, loadConfig } from './config';
 import { createApp } from './app';
 import { createLogger } from './logging';
 import { loadRuleConfig } from './rules/config';
+import { createSecurity, type Security } from './security';
 
 /** Process entry: configuration, listen, graceful shutdown. */
 function main(): void {
   let config;
   let rules;
+  let security: Security;
+  let logger;
   try {
     config = loadConfig();
     rules = loadRuleConfig(config.rulesFile);
+    logger = createLogger(config.logLevel);
+    security = createSecurity(config, logger);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
@@ -18,12 +23,12 @@ function main(): void {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
-  const app = createApp({ config, rules, logger });
-  const server = createServer(app);
-  // Slow clients cannot hold sockets open for long.
-  server.headersTimeout = 15_000;
-  server.requestTimeout = 30_000;
+  const app = createApp({ config, rules, logger, ...security });
+  // Slow clients cannot hold sockets open for long; the timeouts are checked every second
+  // (Node's default check interval of 30 s would let a slow client stay twice as long).
+  const server = createServer({ connectionsCheckingInterval: 1_000 }, app);
+  server.headersTimeout = config.server.headersTimeoutMs;
+  server.requestTimeout = config.server.requestTimeoutMs;
   server.keepAliveTimeout = 5_000;
 
   server.listen(config.port, config.host, () => {
@@ -43,7 +48,9 @@ function main(): void {
       logger.info('stopped');
       process.exit(0);
     });
+    // Keep-alive sockets freed by finished requests are closed as they go idle, not after keepAliveTimeout.
     server.closeIdleConnections();
+    setInterval(() => server.closeIdleConnections(), 200).unref();
     setTimeout(() => {
       logger.warn('grace period over, closing remaining connections');
       server.closeAllConnections();
