@@ -223,7 +223,7 @@ describe('fhirServer policy', () => {
   afterEach(() => nock.cleanAll());
 
   test('plain http fhirServer is not called in production mode → 412', async () => {
-    const { app } = testApp({ env: { NODE_ENV: 'production', FHIR_ALLOW_HTTP: 'false' } });
+    const { app } = testApp({ env: { NODE_ENV: 'production', CDS_AUTH: 'off', FHIR_ALLOW_HTTP: 'false' } });
     const body = callbackRequest();
     body.fhirServer = 'http://ehr.example.org/fhir';
     const scope = nock('http://ehr.example.org').get(/.*/).reply(200, {});
