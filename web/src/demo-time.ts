@@ -7,7 +7,8 @@
  * This module has no imports: the page and the tests both use it.
  */
 
-const PLACEHOLDER = /^@(now|today)(?:([+-])(P.+))?$/;
+const PLACEHOLDER = /^@(now|today)(.*)$/;
+const OFFSET = /^([+-])(P.*)$/;
 const DURATION = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/;
 
 export class PlaceholderError extends Error {
@@ -18,9 +19,14 @@ function shift(now: Date, sign: number, duration: string): Date {
   const m = DURATION.exec(duration);
   if (!m || duration === 'P' || duration.endsWith('T')) throw new PlaceholderError(`Not an ISO 8601 duration: ${duration}`);
   const n = (i: number) => sign * Number(m[i] ?? 0);
+  // Calendar parts first (a year is not a fixed number of days), clamped to the month's last
+  // day (31 March - 1 month = 28/29 February), then exact time.
+  const months = now.getUTCFullYear() * 12 + now.getUTCMonth() + n(1) * 12 + n(2);
+  const year = Math.floor(months / 12);
+  const month = months - year * 12;
+  const lastDay = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
   const d = new Date(now.getTime());
-  // Calendar parts first (a year is not a fixed number of days), then exact time.
-  d.setUTCFullYear(d.getUTCFullYear() + n(1), d.getUTCMonth() + n(2));
+  d.setUTCFullYear(year, month, Math.min(now.getUTCDate(), lastDay));
   const ms = ((n(3) * 7 + n(4)) * 24 * 3600 + n(5) * 3600 + n(6) * 60 + n(7)) * 1000;
   return new Date(d.getTime() + ms);
 }
@@ -29,7 +35,9 @@ function shift(now: Date, sign: number, duration: string): Date {
 export function resolvePlaceholder(value: string, now: Date): string {
   const m = PLACEHOLDER.exec(value);
   if (!m) return value;
-  const at = m[3] ? shift(now, m[2] === '+' ? 1 : -1, m[3]) : now;
+  const offset = OFFSET.exec(m[2] ?? '');
+  if (m[2] && !offset) throw new PlaceholderError(`Not a time placeholder: ${value}`);
+  const at = offset ? shift(now, offset[1] === '+' ? 1 : -1, offset[2] ?? '') : now;
   const iso = at.toISOString();
   return m[1] === 'today' ? iso.slice(0, 10) : iso.replace(/\.\d{3}Z$/, 'Z');
 }

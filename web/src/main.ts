@@ -80,6 +80,7 @@ function showDrafts(card: ViewCard, suggestion: ViewSuggestion): void {
     ),
   );
   panel.hidden = false;
+  panel.scrollIntoView({ block: 'nearest' });
 }
 
 async function sendFeedback(item: Record<string, unknown>, status: HTMLElement, what: string): Promise<void> {
