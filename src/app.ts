@@ -11,6 +11,7 @@ import type { RuleConfig } from './rules/config';
 import { loadRegistry, type RegisteredService } from './services/registry';
 import type { ServiceDeps, ServiceResult } from './services/types';
 import { invokeService, validationError } from './services/invoke';
+import { demoRoutes } from './demo/routes';
 
 /** Which endpoint a client token is checked for (JWT `aud` differs per endpoint). */
 export type EndpointKind = 'discovery' | 'service' | 'feedback';
@@ -195,6 +196,10 @@ export function createApp(deps: AppDeps) {
     findService(req.params.id as string);
     next(new CdsError('CDS_METHOD_NOT_ALLOWED', `${req.method} is not supported here; call the service with POST.`));
   });
+
+  // Demo page and sample patients (static files; discovery is unaffected). The page sends no
+  // client JWT, so it is served only where client authentication is off.
+  if (!config.auth.required) app.use(demoRoutes());
 
   app.use((req, _res, next) => {
     next(new CdsError('CDS_NOT_FOUND', `No route for ${req.method} ${req.path.slice(0, 100)}.`));

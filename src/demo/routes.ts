@@ -1,0 +1,67 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import express, { type RequestHandler, type Router } from 'express';
+import { z } from 'zod';
+
+/**
+ * The demo page and its sample patients, served by the service itself: GET / (the page built into
+ * dist/public by `npm run build`), GET /demo/patients.json (index) and GET /demo/patients/<file>.
+ * Static files only; the page calls the public CDS Hooks endpoints like any other client.
+ */
+
+// Both src/demo (ts-jest) and dist/demo (built) sit two levels below the project root.
+const ROOT = join(__dirname, '..', '..');
+export const DEMO_PUBLIC_DIR = join(ROOT, 'dist', 'public');
+export const DEMO_PATIENTS_DIR = join(ROOT, 'fixtures', 'demo');
+
+const demoFileSchema = z.object({
+  demo: z.object({ title: z.string().min(1), summary: z.string().min(1) }),
+  request: z.looseObject({ hook: z.string().min(1), context: z.looseObject({}) }),
+});
+
+export interface DemoPatientEntry {
+  id: string;
+  title: string;
+  summary: string;
+  url: string;
+}
+
+/** Reads fixtures/demo once; a malformed sample file fails start-up rather than the page. */
+export function loadDemoPatients(dir = DEMO_PATIENTS_DIR): DemoPatientEntry[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => /^\d+-[a-z0-9-]+\.json$/.test(f))
+    .sort()
+    .map((file) => {
+      const parsed = demoFileSchema.safeParse(JSON.parse(readFileSync(join(dir, file), 'utf8')));
+      if (!parsed.success) throw new Error(`fixtures/demo/${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      return { id: basename(file, '.json').replace(/^\d+-/, ''), ...parsed.data.demo, url: `/demo/patients/${file}` };
+    });
+}
+
+// The page needs nothing from elsewhere: it works offline and cannot load foreign scripts.
+const securityHeaders: RequestHandler = (_req, res, next) => {
+  res.set({
+    'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+  });
+  next();
+};
+
+export function demoRoutes(options: { publicDir?: string; patientsDir?: string } = {}): Router {
+  const publicDir = options.publicDir ?? DEMO_PUBLIC_DIR;
+  const patientsDir = options.patientsDir ?? DEMO_PATIENTS_DIR;
+  const index = JSON.stringify({ patients: loadDemoPatients(patientsDir) });
+  const router = express.Router();
+  router.get('/demo/patients.json', securityHeaders, (_req, res) => {
+    res.type('application/json').send(index);
+  });
+  router.use('/demo/patients', securityHeaders, express.static(patientsDir, { index: false, dotfiles: 'ignore', extensions: false }));
+  router.use(securityHeaders, express.static(publicDir, { index: 'index.html', dotfiles: 'ignore' }));
+  router.get('/', (_req, res) => {
+    // Reached only when the page has not been built.
+    res.status(404).type('text/plain').send('The demo page is not built. Run `npm run build` (or `npm start`), then reload.\n');
+  });
+  return router;
+}
