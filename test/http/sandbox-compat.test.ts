@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { RequestHandler } from 'express';
-import { SignJWT, exportJWK, generateKeyPair, jwtVerify, decodeProtectedHeader, type KeyLike } from 'jose';
+import type { Express } from 'express';
+import { SignJWT, decodeProtectedHeader, type KeyLike } from 'jose';
 import request from 'supertest';
 import { MemoryFeedbackStore } from '../../src/feedback/store';
-import type { EndpointKind } from '../../src/app';
-import { expectValidCdsResponse, observation, testApp } from '../helpers';
+import { loadConfig } from '../../src/config';
+import { createLogger } from '../../src/logging';
+import { createSecurity } from '../../src/security';
+import { loadClients } from '../../src/security/clients';
+import { expectValidCdsResponse, observation, readJson, ROOT, testApp } from '../helpers';
+import { DEVELOPMENT_PROFILE, sandboxPrivateKey } from '../security/tokens';
 
 /**
  * Replays what the CDS Hooks sandbox sends (docs: cds-hooks-2.0.md §2, sandbox-client.md §2-3):
@@ -14,10 +18,10 @@ import { expectValidCdsResponse, observation, testApp } from '../helpers';
  * fhirAuthorization, and feedback after a suggestion click or a dismiss. Development profile; the
  * service clock is the sample cases' instant, which the observations' ages are relative to.
  *
- * Tokens are minted like the sandbox's (same header and claims) with a key generated here; the
- * authenticate hook below verifies each one against that key and the URL called, so the test
- * checks the tokens reach client auth intact. A real verifier replaces the hook once configured
- * with `sandboxJwks`.
+ * Client authentication is ON with the shipped development profile (config/clients/development.json):
+ * tokens are minted exactly like the sandbox's, with its published test key, and checked by the real
+ * verifier against the URL called. The profile's sandbox client gets the tester's local FHIR server
+ * added to its fhirServers, as the profile's description tells a developer to do.
  */
 
 const ORIGIN = 'https://sandbox.cds-hooks.org';
@@ -27,8 +31,7 @@ const SANDBOX_JKU = 'https://sandbox.cds-hooks.org/.well-known/jwks.json';
 const PATIENT_ID = 'mg-low-1';
 
 let privateKey: KeyLike;
-let publicKey: KeyLike;
-let sandboxJwks: { keys: Array<Record<string, unknown>> };
+const sandboxJwks = readJson<{ keys: Array<Record<string, unknown>> }>(ROOT, 'config', 'clients', 'sandbox-jwks.json');
 
 /** The sandbox's token: ES384, typ JWT, its kid and jku; iss, aud = URL called, iat, exp = iat + 300, jti. */
 async function sandboxToken(aud: string): Promise<string> {
@@ -56,38 +59,23 @@ const fhirServer: Server = createServer((req: IncomingMessage, res) => {
   res.end(JSON.stringify({ resourceType: 'Bundle', type: 'searchset', total: 0 }));
 });
 
-// --- the service, development profile, auth hook recording and verifying each token
-interface AuthSeen {
-  kind: EndpointKind;
-  url: string;
-  verified: boolean;
-  claims?: Record<string, unknown>;
-}
-const authSeen: AuthSeen[] = [];
+// --- the service: development profile with client authentication required
 const store = new MemoryFeedbackStore();
 let base = '';
-const authenticate = (kind: EndpointKind): RequestHandler => async (req, _res, next) => {
-  const url = `${base}${req.originalUrl}`;
-  const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-  try {
-    const { payload, protectedHeader } = await jwtVerify(token ?? '', publicKey, { issuer: SANDBOX_ISS, audience: url, algorithms: ['ES384'], typ: 'JWT' });
-    authSeen.push({ kind, url, verified: protectedHeader.kid === SANDBOX_KID, claims: payload });
-  } catch {
-    authSeen.push({ kind, url, verified: false });
-  }
-  next();
-};
-const { app } = testApp({ env: { NODE_ENV: 'development' }, feedbackStore: store, authenticate });
-const service: Server = createServer(app);
+let app: Express;
+const service: Server = createServer((req, res) => app(req, res));
 
 const listen = (s: Server) => new Promise<string>((resolve) => s.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(s.address() as AddressInfo).port}`)));
 
 let fhirBase = '';
 beforeAll(async () => {
-  ({ privateKey, publicKey } = await generateKeyPair('ES384'));
-  sandboxJwks = { keys: [{ ...(await exportJWK(publicKey)), kid: SANDBOX_KID, alg: 'ES384', use: 'sig' }] };
+  privateKey = await sandboxPrivateKey();
   base = await listen(service);
   fhirBase = `${await listen(fhirServer)}/fhir`;
+  const env = { NODE_ENV: 'development', CDS_AUTH: 'required', CDS_CLIENTS_FILE: DEVELOPMENT_PROFILE, CDS_PUBLIC_URL: base };
+  const clients = loadClients(DEVELOPMENT_PROFILE, { production: false }).map((c) => ({ ...c, fhirServers: [...c.fhirServers, fhirBase] }));
+  const security = createSecurity(loadConfig(env), createLogger('silent'), { clients });
+  ({ app } = testApp({ env, feedbackStore: store, ...security }));
 });
 
 afterAll(async () => {
@@ -97,7 +85,6 @@ afterAll(async () => {
 
 beforeEach(() => {
   fhirCalls.length = 0;
-  authSeen.length = 0;
 });
 
 /** The hook body, members in the sandbox's order; `omit` drops prefetch keys the sandbox could not fill. */
@@ -155,7 +142,17 @@ describe('CDS Hooks sandbox, replayed', () => {
     expectCorsPreflight(await preflight('/cds-services', 'GET', 'authorization'), 'GET');
     expectCorsPreflight(await preflight('/cds-services/hypomagnesemia', 'POST', 'authorization,content-type'), 'POST');
     expectCorsPreflight(await preflight('/cds-services/hypomagnesemia/feedback', 'POST', 'authorization,content-type'), 'POST');
-    expect(authSeen).toEqual([]);
+  });
+
+  test('client authentication is really on: no token, a replayed token or another endpoint\'s token is a 401', async () => {
+    expect((await request(base).get('/cds-services').set('Origin', ORIGIN)).status).toBe(401);
+    const token = await sandboxToken(`${base}/cds-services`);
+    expect((await request(base).get('/cds-services').set('Authorization', `Bearer ${token}`)).status).toBe(200);
+    expect((await request(base).get('/cds-services').set('Authorization', `Bearer ${token}`)).status).toBe(401);
+    const discoveryToken = await sandboxToken(`${base}/cds-services`);
+    const res = await request(base).post('/cds-services/hypomagnesemia').set('Authorization', `Bearer ${discoveryToken}`).send(sandboxHookBody());
+    expect(res.status).toBe(401);
+    expect([ORIGIN, '*']).toContain((await request(base).get('/cds-services').set('Origin', ORIGIN)).headers['access-control-allow-origin']);
   });
 
   test('discovery: GET with Accept, a Bearer JWT and the sandbox Origin', async () => {
@@ -167,7 +164,6 @@ describe('CDS Hooks sandbox, replayed', () => {
     // The sandbox treats an empty list as a failure.
     expect(res.body.services.length).toBeGreaterThan(0);
     expect(res.body.services[0]).toMatchObject({ id: 'hypomagnesemia', hook: 'patient-view' });
-    expect(authSeen).toEqual([expect.objectContaining({ kind: 'discovery', url, verified: true })]);
   });
 
   let issued: { card: string; suggestion: string } | undefined;
@@ -197,7 +193,6 @@ describe('CDS Hooks sandbox, replayed', () => {
     issued = { card: card.uuid!, suggestion: suggestion!.uuid! };
     // Everything came from prefetch: the tester's FHIR server is not called.
     expect(fhirCalls).toEqual([]);
-    expect(authSeen).toEqual([expect.objectContaining({ kind: 'service', url, verified: true })]);
   });
 
   test('a key the sandbox could not prefetch is read from its open FHIR server, with no Authorization header', async () => {
@@ -253,10 +248,6 @@ describe('CDS Hooks sandbox, replayed', () => {
     const records = await store.feedbackFor(issued!.card);
     expect(records.map((r) => r.outcome).sort()).toEqual(['accepted', 'overridden']);
     expect(records.find((r) => r.outcome === 'accepted')?.acceptedSuggestions).toEqual([issued!.suggestion]);
-    expect(authSeen).toEqual([
-      expect.objectContaining({ kind: 'feedback', url, verified: true }),
-      expect.objectContaining({ kind: 'feedback', url, verified: true }),
-    ]);
   });
 });
 
