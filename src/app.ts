@@ -2,6 +2,7 @@ import express, { type ErrorRequestHandler, type NextFunction, type Request, typ
 import cors from 'cors';
 import type { AppConfig } from './config';
 import { CdsError, toOperationOutcome } from './cds/errors';
+import { PrefetchUnavailableError } from './cds/prefetch';
 import { feedbackRequestSchema } from './cds/schemas';
 import { buildFactIndex } from './clinical/facts';
 import type { FeedbackStore, IssuedCard } from './feedback/store';
@@ -136,10 +137,8 @@ export function createApp(deps: AppDeps) {
   };
 
   // Calling a service: https://cds-hooks.hl7.org/2.0/#calling-a-cds-service
-  app.post('/cds-services/:id', (req, _res, next) => {
-    findService(req.params.id as string);
-    next();
-  }, auth('service'), json, async (req, res, next) => {
+  // Authentication comes first, so an unauthenticated caller cannot probe which service ids exist.
+  app.post('/cds-services/:id', auth('service'), json, async (req, res, next) => {
     try {
       const service = findService(req.params.id as string);
       const call = res.locals.call as CallLog;
@@ -154,7 +153,14 @@ export function createApp(deps: AppDeps) {
         now,
         ...(deps.uuid ? { uuid: deps.uuid } : {}),
       };
-      const result: ServiceResult = await invokeService(service, body, serviceDeps);
+      let result: ServiceResult;
+      try {
+        result = await invokeService(service, body, serviceDeps);
+      } catch (error) {
+        // A 412 still logs where each prefetch key's data came from.
+        if (error instanceof PrefetchUnavailableError) call.provenance = error.provenance;
+        throw error;
+      }
       const cards = result.response.cards;
       Object.assign(call, {
         provenance: result.provenance,
@@ -171,10 +177,7 @@ export function createApp(deps: AppDeps) {
   });
 
   // Feedback: https://cds-hooks.hl7.org/2.0/#feedback
-  app.post('/cds-services/:id/feedback', (req, _res, next) => {
-    findService(req.params.id as string);
-    next();
-  }, auth('feedback'), json, async (req, res, next) => {
+  app.post('/cds-services/:id/feedback', auth('feedback'), json, async (req, res, next) => {
     try {
       const service = findService(req.params.id as string);
       const call = res.locals.call as CallLog;

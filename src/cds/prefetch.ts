@@ -23,6 +23,17 @@ export interface GatherOptions {
   mayCallFhirServer: (fhirServer: string, request: HookRequest) => boolean;
 }
 
+/** 412 with the per-key provenance attached for the call's log line. */
+export class PrefetchUnavailableError extends CdsError {
+  constructor(
+    message: string,
+    fields: string[],
+    readonly provenance: Record<string, Provenance>,
+  ) {
+    super('CDS_PREFETCH_UNAVAILABLE', message, fields);
+  }
+}
+
 const TOKEN = /\{\{\s*([^}]+?)\s*\}\}/g;
 
 /**
@@ -120,10 +131,10 @@ export async function gatherData(request: HookRequest, options: GatherOptions): 
   const missing = options.requiredKeys.filter((key) => provenance[key] === 'failed');
   if (missing.length > 0) {
     const why = missing.map((key) => `${key}: ${failures[key]}`).join('; ');
-    throw new CdsError(
-      'CDS_PREFETCH_UNAVAILABLE',
+    throw new PrefetchUnavailableError(
       `Required data could not be obtained from prefetch or the FHIR server (${why}).`,
       missing.map((key) => `prefetch.${key}`),
+      provenance,
     );
   }
   return { resources, provenance, failures };

@@ -112,6 +112,7 @@ describe('data gathering: prefetch and FHIR callbacks (CH-21..CH-27)', () => {
     expect(res.status).toBe(412);
     expect(res.body.resourceType).toBe('OperationOutcome');
     expect(res.body.issue[0].expression).toEqual(expect.arrayContaining(['prefetch.patient', 'prefetch.observations']));
+    expect(logs.text()).toMatch(/"status":412[^\n]*"provenance":\{"patient":"failed","observations":"failed","conditions":"failed","medications":"failed"\}/);
   });
 
   test('an OperationOutcome in prefetch is unsatisfied: refetched when a server is there, else 412 (T10)', async () => {
