@@ -30,6 +30,16 @@ export const environmentSchema = z.object({
   RULES_FILE: z.string().min(1).optional(),
   /** Milliseconds to wait for in-flight requests on SIGTERM before exiting. */
   SHUTDOWN_GRACE_MS: intFromEnv(10_000, 0, 120_000),
+  /** PostgreSQL connection URL for the feedback store (several replicas); absent means SQLite. */
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  /** SQLite file of the feedback store when DATABASE_URL is absent (directory created if missing). */
+  FEEDBACK_DB_PATH: z.string().min(1).default('./data/feedback.sqlite'),
+  /** Days issued-card and feedback records are kept; 0 keeps them forever. */
+  FEEDBACK_RETENTION_DAYS: intFromEnv(365, 0, 36_500),
+  /** Bearer token for /admin routes (at least 16 characters); absent turns the admin routes off. */
+  ADMIN_TOKEN: z.string().min(16).optional(),
+  /** Serve GET /metrics (Prometheus text format). */
+  METRICS_ENABLED: z.enum(['true', 'false']).default('true'),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -50,6 +60,13 @@ export interface AppConfig {
   logLevel: Environment['LOG_LEVEL'];
   rulesFile: string | undefined;
   shutdownGraceMs: number;
+  feedback: {
+    databaseUrl: string | undefined;
+    sqlitePath: string;
+    retentionDays: number;
+  };
+  adminToken: string | undefined;
+  metricsEnabled: boolean;
 }
 
 export class ConfigError extends Error {
@@ -88,5 +105,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: e.LOG_LEVEL,
     rulesFile: e.RULES_FILE,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    feedback: {
+      databaseUrl: e.DATABASE_URL,
+      sqlitePath: e.FEEDBACK_DB_PATH,
+      retentionDays: e.FEEDBACK_RETENTION_DAYS,
+    },
+    adminToken: e.ADMIN_TOKEN,
+    metricsEnabled: e.METRICS_ENABLED === 'true',
   };
 }

@@ -3,6 +3,10 @@ import { ConfigError, loadConfig } from './config';
 import { createApp } from './app';
 import { createLogger } from './logging';
 import { loadRuleConfig } from './rules/config';
+import { createFeedbackStore } from './feedback/factory';
+import { startRetention } from './feedback/retention';
+import { createMetrics } from './observability/metrics';
+import { storeObserver } from './observability/store-observer';
 
 /** Process entry: configuration, listen, graceful shutdown. */
 function main(): void {
@@ -19,7 +23,16 @@ function main(): void {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  const app = createApp({ config, rules, logger });
+  const metrics = createMetrics();
+  const { store: feedbackStore, kind: storeKind } = createFeedbackStore(config.feedback, storeObserver(metrics, logger));
+  metrics.watchQueue(() => feedbackStore.pendingCount);
+  const stopRetention = startRetention(feedbackStore, {
+    days: config.feedback.retentionDays,
+    onPurged: (removed) => logger.info({ removed, retentionDays: config.feedback.retentionDays }, 'feedback retention purge'),
+    onError: (error) => logger.warn({ err: { message: error.message } }, 'feedback retention purge failed'),
+  });
+  logger.info({ store: storeKind, ...(storeKind === 'sqlite' ? { path: config.feedback.sqlitePath } : {}) }, 'feedback store');
+  const app = createApp({ config, rules, logger, feedbackStore, metrics });
   const server = createServer(app);
   // Slow clients cannot hold sockets open for long.
   server.headersTimeout = 15_000;
@@ -40,8 +53,18 @@ function main(): void {
     stopping = true;
     logger.info({ signal }, 'shutting down: draining in-flight requests');
     server.close(() => {
-      logger.info('stopped');
-      process.exit(0);
+      // Queued issued-card records get written before the store closes.
+      stopRetention();
+      feedbackStore.close().then(
+        () => {
+          logger.info('stopped');
+          process.exit(0);
+        },
+        (error: Error) => {
+          logger.error({ err: { message: error.message } }, 'feedback store did not close cleanly');
+          process.exit(1);
+        },
+      );
     });
     server.closeIdleConnections();
     setTimeout(() => {
