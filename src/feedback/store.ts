@@ -86,7 +86,8 @@ export class MemoryFeedbackStore implements FeedbackStore {
   }
 
   async recordIssuedCards(cards: IssuedCard[]): Promise<void> {
-    for (const card of cards) this.issued.set(card.cardUuid, card);
+    // First record wins, as in the SQL stores (a card uuid is issued once).
+    for (const card of cards) if (!this.issued.has(card.cardUuid)) this.issued.set(card.cardUuid, card);
     MemoryFeedbackStore.trim(this.issued, this.maxEntries);
   }
 
@@ -146,9 +147,13 @@ export class MemoryFeedbackStore implements FeedbackStore {
     return removed;
   }
 
+  private closed = false;
+
   async isReady(): Promise<boolean> {
-    return true;
+    return !this.closed;
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.closed = true;
+  }
 }
