@@ -30,7 +30,7 @@ const summaryQuerySchema = z.strictObject({
   from: z.union([z.iso.date(), z.iso.datetime({ offset: true })]).optional(),
   /** End day (UTC, inclusive) or instant (exclusive). */
   to: z.union([z.iso.date(), z.iso.datetime({ offset: true })]).optional(),
-  /** Window length in days ending now, when from is absent. */
+  /** Window length in whole days ending with `to` (default: today), when from is absent. */
   days: z.coerce.number().int().min(1).max(MAX_SUMMARY_DAYS).optional(),
 });
 
@@ -57,7 +57,9 @@ export function summaryWindow(query: unknown, now: Date): { from: Date; to: Date
   const parsed = summaryQuerySchema.safeParse(query);
   if (!parsed.success) throw validationError('Invalid summary query', parsed.error.issues);
   const { from, to, days } = parsed.data;
-  const end = to ? new Date(to.length === 10 ? Date.parse(`${to}T00:00:00Z`) + DAY_MS : Date.parse(to)) : now;
+  // Without `to`, the window ends at the end of today (UTC): whole days, today included.
+  const endOfToday = Date.parse(`${now.toISOString().slice(0, 10)}T00:00:00Z`) + DAY_MS;
+  const end = new Date(to ? (to.length === 10 ? Date.parse(`${to}T00:00:00Z`) + DAY_MS : Date.parse(to)) : endOfToday);
   const start = from ? new Date(from.length === 10 ? `${from}T00:00:00Z` : from) : new Date(end.getTime() - (days ?? 30) * DAY_MS);
   if (start >= end) throw new CdsError('CDS_INVALID_REQUEST', 'from must be before to.', ['from']);
   if (end.getTime() - start.getTime() > MAX_SUMMARY_DAYS * DAY_MS) {
