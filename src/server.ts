@@ -24,7 +24,15 @@ function main(): void {
   }
   const logger = createLogger(config.logLevel);
   const metrics = createMetrics();
-  const { store: feedbackStore, kind: storeKind } = createFeedbackStore(config.feedback, storeObserver(metrics, logger));
+  let created;
+  try {
+    created = createFeedbackStore(config.feedback, storeObserver(metrics, logger));
+  } catch (error) {
+    // An unusable SQLite file (permissions, corrupt file) is a deployment error: say which.
+    process.stderr.write(`Cannot open the feedback store at ${config.feedback.sqlitePath}: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
+  const { store: feedbackStore, kind: storeKind } = created;
   metrics.watchQueue(() => feedbackStore.pendingCount);
   const stopRetention = startRetention(feedbackStore, {
     days: config.feedback.retentionDays,
