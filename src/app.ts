@@ -13,6 +13,9 @@ import { loadRegistry, type RegisteredService } from './services/registry';
 import type { ServiceDeps, ServiceResult } from './services/types';
 import { invokeService, validationError } from './services/invoke';
 import { demoRoutes } from './demo/routes';
+import { createMetrics, type AppMetrics } from './observability/metrics';
+import { suggestionTags } from './feedback/tags';
+import { adminRouter } from './admin/routes';
 
 /** Which endpoint a client token is checked for (JWT `aud` differs per endpoint). */
 export type EndpointKind = 'discovery' | 'service' | 'feedback';
@@ -28,6 +31,8 @@ export interface AppDeps {
   fhirServerPolicy?: (fhirServer: string, req: Request) => boolean;
   now?: () => Date;
   uuid?: () => string;
+  /** Prometheus metrics; absent means the app keeps its own (without process metrics). */
+  metrics?: AppMetrics;
 }
 
 /** Per-call facts for the one log line (never PHI). */
@@ -78,6 +83,8 @@ export function createApp(deps: AppDeps) {
   const factIndex = buildFactIndex(rules);
   const discoveryBody = JSON.stringify({ services: [...registry.values()].map((s) => s.definition) });
   const auth = (kind: EndpointKind): RequestHandler => deps.authenticate?.(kind) ?? ((_req, _res, next) => next());
+  const metrics = deps.metrics ?? createMetrics({ defaultMetrics: false });
+  const fhirLimits = { ...config.fhir, observe: metrics.fhirCall };
 
   const app = express();
   app.disable('x-powered-by');
@@ -103,6 +110,8 @@ export function createApp(deps: AppDeps) {
       const call = res.locals.call as CallLog;
       const route = req.route?.path ?? (res.statusCode === 404 ? 'unmatched' : req.path);
       const entry = { method: req.method, route, status: res.statusCode, durationMs: Math.round(durationMs * 100) / 100, ...call };
+      // Metrics label by route pattern only: raw paths would make unbounded label sets.
+      metrics.httpRequest(req.route ? `${req.baseUrl}${req.route.path}` : 'unmatched', req.method, res.statusCode, durationMs / 1000);
       if (res.statusCode >= 500) logger.error(entry, 'request failed');
       else logger.info(entry, 'request');
     });
@@ -124,6 +133,18 @@ export function createApp(deps: AppDeps) {
       next(error);
     }
   });
+
+  if (config.metricsEnabled) {
+    app.get('/metrics', async (_req, res, next) => {
+      try {
+        res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+      } catch (error) {
+        next(error);
+      }
+    });
+  }
+  // Admin routes exist only when a token is configured.
+  if (config.adminToken) app.use('/admin', adminRouter({ token: config.adminToken, store, now }));
 
   // Discovery: https://cds-hooks.hl7.org/2.0/#discovery
   app.get('/cds-services', auth('discovery'), (_req, res) => {
@@ -148,7 +169,7 @@ export function createApp(deps: AppDeps) {
       const serviceDeps: ServiceDeps = {
         rules,
         factIndex,
-        fhirLimits: config.fhir,
+        fhirLimits,
         mayCallFhirServer: fhirServerAllowed(config, deps.fhirServerPolicy, req),
         now,
         ...(deps.uuid ? { uuid: deps.uuid } : {}),
@@ -170,6 +191,8 @@ export function createApp(deps: AppDeps) {
         ...(cards.length > 0 ? { indicator: cards.map((c) => c.indicator).sort((a, b) => INDICATOR_ORDER.indexOf(b) - INDICATOR_ORDER.indexOf(a))[0] } : {}),
       });
       res.json(result.response);
+      metrics.prefetch(result.provenance);
+      for (const card of cards) metrics.card(card.indicator, result.ruleIds);
       recordIssued(store, logger, service.definition.id, String(body.hookInstance), result, now());
     } catch (error) {
       next(error);
@@ -188,7 +211,15 @@ export function createApp(deps: AppDeps) {
       const received = now();
       const records = parsed.data.feedback.map((item) => toFeedbackRecord(service.definition.id, item, received));
       call.feedbackItems = records.length;
-      await store.recordFeedback(records);
+      let outcome: { stored: number; duplicates: number };
+      try {
+        outcome = await store.recordFeedback(records);
+      } catch (error) {
+        logger.error({ err: { name: (error as Error)?.name, message: (error as Error)?.message } }, 'feedback not stored');
+        throw new CdsError('CDS_UNAVAILABLE', 'Feedback could not be stored; retry later.');
+      }
+      for (const record of records) metrics.feedback(record.outcome);
+      metrics.feedbackDuplicates(outcome.duplicates);
       res.json({});
     } catch (error) {
       next(error);
@@ -247,6 +278,7 @@ function recordIssued(store: FeedbackStore, logger: Logger, serviceId: string, h
       indicator: c.indicator,
       ruleIds: result.ruleIds,
       issuedAt: issuedAt.toISOString(),
+      ...(c.suggestions ? { suggestionTags: suggestionTags(c.suggestions) } : {}),
     }));
   if (cards.length === 0) return;
   store.recordIssuedCards(cards).catch((error: Error) => logger.warn({ err: { message: error.message } }, 'could not record issued cards'));

@@ -37,6 +37,16 @@ export const environmentSchema = z.object({
   CDS_AUTH: z.enum(['required', 'off']).optional(),
   /** JSON or YAML file registering the CDS clients (EHRs) allowed to call; see config/clients/. */
   CDS_CLIENTS_FILE: z.string().min(1).optional(),
+  /** PostgreSQL connection URL for the feedback store (several replicas); absent means SQLite. */
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  /** SQLite file of the feedback store when DATABASE_URL is absent (directory created if missing). */
+  FEEDBACK_DB_PATH: z.string().min(1).default('./data/feedback.sqlite'),
+  /** Days issued-card and feedback records are kept; 0 keeps them forever. */
+  FEEDBACK_RETENTION_DAYS: intFromEnv(365, 0, 36_500),
+  /** Bearer token for /admin routes (at least 16 characters); absent turns the admin routes off. */
+  ADMIN_TOKEN: z.string().min(16).optional(),
+  /** Serve GET /metrics (Prometheus text format). */
+  METRICS_ENABLED: z.enum(['true', 'false']).default('true'),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -62,6 +72,13 @@ export interface AppConfig {
     required: boolean;
     clientsFile: string | undefined;
   };
+  feedback: {
+    databaseUrl: string | undefined;
+    sqlitePath: string;
+    retentionDays: number;
+  };
+  adminToken: string | undefined;
+  metricsEnabled: boolean;
 }
 
 export class ConfigError extends Error {
@@ -106,5 +123,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     server: { headersTimeoutMs: e.HEADERS_TIMEOUT_MS, requestTimeoutMs: Math.max(e.REQUEST_TIMEOUT_MS, e.HEADERS_TIMEOUT_MS) },
     auth: { required: authRequired, clientsFile: e.CDS_CLIENTS_FILE },
+    feedback: {
+      databaseUrl: e.DATABASE_URL,
+      sqlitePath: e.FEEDBACK_DB_PATH,
+      retentionDays: e.FEEDBACK_RETENTION_DAYS,
+    },
+    adminToken: e.ADMIN_TOKEN,
+    metricsEnabled: e.METRICS_ENABLED === 'true',
   };
 }

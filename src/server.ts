@@ -4,6 +4,10 @@ import { createApp } from './app';
 import { createLogger } from './logging';
 import { loadRuleConfig } from './rules/config';
 import { createSecurity, type Security } from './security';
+import { createFeedbackStore } from './feedback/factory';
+import { startRetention } from './feedback/retention';
+import { createMetrics } from './observability/metrics';
+import { storeObserver } from './observability/store-observer';
 
 /** Process entry: configuration, listen, graceful shutdown. */
 function main(): void {
@@ -23,7 +27,24 @@ function main(): void {
     }
     throw error;
   }
-  const app = createApp({ config, rules, logger, ...security });
+  const metrics = createMetrics();
+  let created;
+  try {
+    created = createFeedbackStore(config.feedback, storeObserver(metrics, logger));
+  } catch (error) {
+    // An unusable SQLite file (permissions, corrupt file) is a deployment error: say which.
+    process.stderr.write(`Cannot open the feedback store at ${config.feedback.sqlitePath}: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
+  const { store: feedbackStore, kind: storeKind } = created;
+  metrics.watchQueue(() => feedbackStore.pendingCount);
+  const stopRetention = startRetention(feedbackStore, {
+    days: config.feedback.retentionDays,
+    onPurged: (removed) => logger.info({ removed, retentionDays: config.feedback.retentionDays }, 'feedback retention purge'),
+    onError: (error) => logger.warn({ err: { message: error.message } }, 'feedback retention purge failed'),
+  });
+  logger.info({ store: storeKind, ...(storeKind === 'sqlite' ? { path: config.feedback.sqlitePath } : {}) }, 'feedback store');
+  const app = createApp({ config, rules, logger, feedbackStore, metrics, ...security });
   // Slow clients cannot hold sockets open for long; the timeouts are checked every second
   // (Node's default check interval of 30 s would let a slow client stay twice as long).
   const server = createServer({ connectionsCheckingInterval: 1_000 }, app);
@@ -45,8 +66,18 @@ function main(): void {
     stopping = true;
     logger.info({ signal }, 'shutting down: draining in-flight requests');
     server.close(() => {
-      logger.info('stopped');
-      process.exit(0);
+      // Queued issued-card records get written before the store closes.
+      stopRetention();
+      feedbackStore.close().then(
+        () => {
+          logger.info('stopped');
+          process.exit(0);
+        },
+        (error: Error) => {
+          logger.error({ err: { message: error.message } }, 'feedback store did not close cleanly');
+          process.exit(1);
+        },
+      );
     });
     // Keep-alive sockets freed by finished requests are closed as they go idle, not after keepAliveTimeout.
     server.closeIdleConnections();

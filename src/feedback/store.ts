@@ -1,4 +1,7 @@
 import type { FeedbackItem } from '../cds/schemas';
+import { answeredRow, NO_RULE, type SummaryRange, type SummarySource } from './summary';
+
+export type { SummaryRange, SummarySource } from './summary';
 
 /**
  * Feedback storage (CDS Hooks 2.0 §Feedback). The service records each card it issues (ids, rule
@@ -14,6 +17,8 @@ export interface IssuedCard {
   indicator: string;
   ruleIds: string[];
   issuedAt: string;
+  /** Suggestion uuid → short non-identifying tag (route, recommended or not) for the analytics. */
+  suggestionTags?: Record<string, string>;
 }
 
 export interface FeedbackRecord {
@@ -34,6 +39,10 @@ export interface FeedbackStore {
   recordFeedback(records: FeedbackRecord[]): Promise<{ stored: number; duplicates: number }>;
   issuedCard(cardUuid: string): Promise<IssuedCard | undefined>;
   feedbackFor(cardUuid: string): Promise<FeedbackRecord[]>;
+  /** Aggregates for the override analytics: cards issued in [from, to) and their latest feedback. */
+  summarySource(range: SummaryRange): Promise<SummarySource>;
+  /** Deletes issued cards and feedback older than `cutoff`; returns how many rows went. */
+  purgeBefore(cutoff: Date): Promise<number>;
   isReady(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -54,6 +63,13 @@ export function toFeedbackRecord(serviceId: string, item: FeedbackItem, received
   return record;
 }
 
+/** The feedback that decides a card's outcome: the latest by outcome time, ties broken by key. */
+export function laterOutcome(a: FeedbackRecord, b: FeedbackRecord): boolean {
+  const ta = Date.parse(a.outcomeTimestamp);
+  const tb = Date.parse(b.outcomeTimestamp);
+  return ta !== tb ? ta > tb : a.key > b.key;
+}
+
 /** Bounded in-memory store: the default until a durable store is configured. */
 export class MemoryFeedbackStore implements FeedbackStore {
   private readonly issued = new Map<string, IssuedCard>();
@@ -70,7 +86,8 @@ export class MemoryFeedbackStore implements FeedbackStore {
   }
 
   async recordIssuedCards(cards: IssuedCard[]): Promise<void> {
-    for (const card of cards) this.issued.set(card.cardUuid, card);
+    // First record wins, as in the SQL stores (a card uuid is issued once).
+    for (const card of cards) if (!this.issued.has(card.cardUuid)) this.issued.set(card.cardUuid, card);
     MemoryFeedbackStore.trim(this.issued, this.maxEntries);
   }
 
@@ -93,9 +110,50 @@ export class MemoryFeedbackStore implements FeedbackStore {
     return [...this.feedback.values()].filter((f) => f.cardUuid === cardUuid);
   }
 
-  async isReady(): Promise<boolean> {
-    return true;
+  async summarySource(range: SummaryRange): Promise<SummarySource> {
+    const from = range.from.toISOString();
+    const to = range.to.toISOString();
+    const latest = new Map<string, FeedbackRecord>();
+    for (const f of this.feedback.values()) {
+      const known = latest.get(f.cardUuid);
+      if (!known || laterOutcome(f, known)) latest.set(f.cardUuid, f);
+    }
+    const source: SummarySource = { issued: [], issuedPerDay: [], answered: [] };
+    const perRule = new Map<string, { ruleId: string; indicator: string; day: string; issued: number }>();
+    const perDay = new Map<string, number>();
+    for (const card of this.issued.values()) {
+      if (card.issuedAt < from || card.issuedAt >= to) continue;
+      const day = card.issuedAt.slice(0, 10);
+      perDay.set(day, (perDay.get(day) ?? 0) + 1);
+      for (const ruleId of card.ruleIds.length > 0 ? card.ruleIds : [NO_RULE]) {
+        const id = `${ruleId}\u001f${card.indicator}\u001f${day}`;
+        const row = perRule.get(id) ?? { ruleId, indicator: card.indicator, day, issued: 0 };
+        row.issued += 1;
+        perRule.set(id, row);
+      }
+      const answer = latest.get(card.cardUuid);
+      if (answer) source.answered.push(answeredRow(card, answer));
+    }
+    source.issued = [...perRule.values()];
+    source.issuedPerDay = [...perDay.entries()].map(([day, issued]) => ({ day, issued }));
+    return source;
   }
 
-  async close(): Promise<void> {}
+  async purgeBefore(cutoff: Date): Promise<number> {
+    const limit = cutoff.toISOString();
+    let removed = 0;
+    for (const [id, card] of this.issued) if (card.issuedAt < limit && this.issued.delete(id)) removed += 1;
+    for (const [id, f] of this.feedback) if (f.receivedAt < limit && this.feedback.delete(id)) removed += 1;
+    return removed;
+  }
+
+  private closed = false;
+
+  async isReady(): Promise<boolean> {
+    return !this.closed;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
 }

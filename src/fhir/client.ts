@@ -6,6 +6,13 @@ export interface FhirClientLimits {
   maxResponseBytes: number;
   maxPages: number;
   maxEntries: number;
+  /** Told about every HTTP call (duration and outcome), e.g. for metrics; never sees URLs or data. */
+  observe?: (observation: FhirCallObservation) => void;
+}
+
+export interface FhirCallObservation {
+  seconds: number;
+  outcome: 'ok' | FhirFailureReason;
 }
 
 export type FhirFailureReason =
@@ -61,8 +68,23 @@ export async function readCapped(response: Response, maxBytes: number): Promise<
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** One GET against the FHIR server; returns the parsed JSON body, or `null` for 404/410. */
+/** getJsonUnobserved, reporting each call's duration and outcome to `limits.observe`. */
 async function getJson(url: URL, target: FhirRequestTarget, limits: FhirClientLimits, signal: AbortSignal): Promise<unknown> {
+  if (!limits.observe) return getJsonUnobserved(url, target, limits, signal);
+  const started = process.hrtime.bigint();
+  const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+  try {
+    const body = await getJsonUnobserved(url, target, limits, signal);
+    limits.observe({ seconds: seconds(), outcome: 'ok' });
+    return body;
+  } catch (error) {
+    limits.observe({ seconds: seconds(), outcome: error instanceof FhirFetchError ? error.reason : 'network' });
+    throw error;
+  }
+}
+
+/** One GET against the FHIR server; returns the parsed JSON body, or `null` for 404/410. */
+async function getJsonUnobserved(url: URL, target: FhirRequestTarget, limits: FhirClientLimits, signal: AbortSignal): Promise<unknown> {
   const headers: Record<string, string> = { accept: 'application/fhir+json, application/json;q=0.9' };
   if (target.accessToken) headers.authorization = `Bearer ${target.accessToken}`;
   let response: Response;

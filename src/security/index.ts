@@ -5,6 +5,7 @@ import { CdsError } from '../cds/errors';
 import type { Logger } from '../logging';
 import { loadClients, normaliseBase, type RegisteredClient } from './clients';
 import { AuthError, ClientTokenVerifier, type VerifierOptions } from './jwt';
+import { recordAuthFailure } from '../observability/metrics';
 
 /** The hooks createApp takes for client authentication and the fhirServer allowlist. */
 export interface Security {
@@ -75,7 +76,9 @@ export function createSecurity(config: AppConfig, logger: Logger, options: Secur
       if (call) call.client = verified.client.iss;
       next();
     } catch (error) {
-      if (call) call.authFailure = error instanceof AuthError ? error.reason : 'error';
+      const reason = error instanceof AuthError ? error.reason : 'error';
+      if (call) call.authFailure = reason;
+      recordAuthFailure(reason);
       res.set('WWW-Authenticate', 'Bearer');
       next(new CdsError('CDS_UNAUTHORIZED', 'Unauthorized'));
     }

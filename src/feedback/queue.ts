@@ -1,0 +1,171 @@
+import type { FeedbackRecord, FeedbackStore, IssuedCard } from './store';
+import type { SummaryRange, SummarySource } from './summary';
+
+/**
+ * Puts a durable store behind the hook path. Issued-card records are queued and written in
+ * batches on a timer, so a hook response never waits for the database; if the database is
+ * down the batch is retried a few times, then dropped and counted. Feedback is written straight
+ * through: the feedback endpoint acknowledges only what is durably stored. Store failures are
+ * reported to the observer (logs and metrics) and never thrown at the hook path.
+ */
+
+export type StoreOperation = 'recordIssuedCards' | 'recordFeedback' | 'read' | 'purge' | 'ready';
+
+export interface StoreObserver {
+  error(operation: StoreOperation, error: Error): void;
+  /** Issued-card records given up on (queue full, or retries exhausted). */
+  dropped(count: number): void;
+}
+
+export interface QueueOptions {
+  /** Most records per insert. */
+  maxBatch?: number;
+  /** How long a record may wait before its batch is written. */
+  flushIntervalMs?: number;
+  /** Most records waiting; beyond that new records are dropped (the database is down). */
+  maxPending?: number;
+  /** Attempts per batch before it is dropped. */
+  maxAttempts?: number;
+}
+
+interface Pending {
+  card: IssuedCard;
+  attempts: number;
+}
+
+export class QueuedFeedbackStore implements FeedbackStore {
+  private pending: Pending[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private closed = false;
+  private readonly maxBatch: number;
+  private readonly flushIntervalMs: number;
+  private readonly maxPending: number;
+  private readonly maxAttempts: number;
+
+  constructor(
+    readonly inner: FeedbackStore,
+    private readonly observer: StoreObserver,
+    options: QueueOptions = {},
+  ) {
+    this.maxBatch = options.maxBatch ?? 500;
+    this.flushIntervalMs = options.flushIntervalMs ?? 200;
+    this.maxPending = options.maxPending ?? 20_000;
+    this.maxAttempts = options.maxAttempts ?? 3;
+  }
+
+  /** Records waiting to be written (exported as a gauge). */
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
+  async recordIssuedCards(cards: IssuedCard[]): Promise<void> {
+    if (this.closed) {
+      this.observer.dropped(cards.length);
+      return;
+    }
+    const room = Math.max(0, this.maxPending - this.pending.length);
+    if (room < cards.length) this.observer.dropped(cards.length - room);
+    for (const card of cards.slice(0, room)) this.pending.push({ card, attempts: 0 });
+    if (this.pending.length >= this.maxBatch) void this.flush();
+    else this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.timer || this.pending.length === 0 || this.closed) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, this.flushIntervalMs);
+    this.timer.unref();
+  }
+
+  /** Writes everything queued so far; resolves when done (failures are reported, not thrown). */
+  flush(): Promise<void> {
+    this.flushing ??= this.drain().finally(() => {
+      this.flushing = undefined;
+      this.schedule();
+    });
+    return this.flushing;
+  }
+
+  private async drain(): Promise<void> {
+    let failed = false;
+    while (this.pending.length > 0 && !failed) {
+      const batch = this.pending.splice(0, this.maxBatch);
+      try {
+        await this.inner.recordIssuedCards(batch.map((p) => p.card));
+      } catch (error) {
+        failed = true;
+        this.observer.error('recordIssuedCards', error as Error);
+        const retry = batch.filter((p) => (p.attempts += 1) < this.maxAttempts);
+        if (batch.length > retry.length) this.observer.dropped(batch.length - retry.length);
+        this.pending.unshift(...retry);
+      }
+    }
+  }
+
+  async recordFeedback(records: FeedbackRecord[]): Promise<{ stored: number; duplicates: number }> {
+    try {
+      return await this.inner.recordFeedback(records);
+    } catch (error) {
+      this.observer.error('recordFeedback', error as Error);
+      throw error;
+    }
+  }
+
+  private async read<T>(work: () => Promise<T>): Promise<T> {
+    // Read-your-writes: what the service issued before this call is visible to it.
+    await this.flush();
+    try {
+      return await work();
+    } catch (error) {
+      this.observer.error('read', error as Error);
+      throw error;
+    }
+  }
+
+  issuedCard(cardUuid: string): Promise<IssuedCard | undefined> {
+    return this.read(() => this.inner.issuedCard(cardUuid));
+  }
+
+  feedbackFor(cardUuid: string): Promise<FeedbackRecord[]> {
+    return this.read(() => this.inner.feedbackFor(cardUuid));
+  }
+
+  summarySource(range: SummaryRange): Promise<SummarySource> {
+    return this.read(() => this.inner.summarySource(range));
+  }
+
+  async purgeBefore(cutoff: Date): Promise<number> {
+    try {
+      return await this.inner.purgeBefore(cutoff);
+    } catch (error) {
+      this.observer.error('purge', error as Error);
+      throw error;
+    }
+  }
+
+  async isReady(): Promise<boolean> {
+    try {
+      return !this.closed && (await this.inner.isReady());
+    } catch (error) {
+      this.observer.error('ready', error as Error);
+      return false;
+    }
+  }
+
+  /** Writes what is queued (one more attempt), then closes the underlying store. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.flush();
+    this.closed = true;
+    if (this.pending.length > 0) {
+      this.observer.dropped(this.pending.length);
+      this.pending = [];
+    }
+    await this.inner.close();
+  }
+}

@@ -1,0 +1,171 @@
+import { z } from 'zod';
+import type { FeedbackRecord, IssuedCard } from './store';
+
+/**
+ * Override analytics: per rule and indicator, how many cards were issued, accepted (with which
+ * suggestion), overridden (with which reason) or ignored (no feedback). A card's outcome is its
+ * latest feedback; a card issued for several rules counts once under each rule, and once in the
+ * totals and the series. Every store
+ * returns the same raw rows (SummarySource) and this module turns them into the report.
+ */
+
+export interface SummaryRange {
+  /** Inclusive start of the issue time window. */
+  from: Date;
+  /** Exclusive end of the issue time window. */
+  to: Date;
+}
+
+export interface IssuedCountRow {
+  ruleId: string;
+  indicator: string;
+  /** UTC day the cards were issued (YYYY-MM-DD). */
+  day: string;
+  issued: number;
+}
+
+/** A card that received feedback, with its latest outcome. */
+export interface AnsweredRow {
+  /** The card's rule IDs (empty when it had none). */
+  ruleIds: string[];
+  indicator: string;
+  /** UTC day the card was issued. */
+  day: string;
+  outcome: FeedbackRecord['outcome'];
+  /** Tags of the accepted suggestions (empty when overridden). */
+  accepted: string[];
+  /** `system|code` or `code` of the override reason, when one was given. */
+  overrideReason?: string;
+}
+
+export interface SummarySource {
+  /** Cards issued per rule, indicator and day (a card with two rules is in two rows). */
+  issued: IssuedCountRow[];
+  /** Cards issued per day (each card once). */
+  issuedPerDay: Array<{ day: string; issued: number }>;
+  /** One row per card that received feedback. */
+  answered: AnsweredRow[];
+}
+
+/** Tag of a suggestion for the report: its recorded tag, else its position on the card. */
+export function suggestionTag(uuid: string, card: Pick<IssuedCard, 'suggestionUuids' | 'suggestionTags'>): string {
+  const tag = card.suggestionTags?.[uuid];
+  if (tag) return tag;
+  const index = card.suggestionUuids.indexOf(uuid);
+  return index >= 0 ? `suggestion ${index + 1}` : 'unknown suggestion';
+}
+
+export function answeredRow(
+  card: Pick<IssuedCard, 'ruleIds' | 'indicator' | 'issuedAt' | 'suggestionUuids' | 'suggestionTags'>,
+  answer: Pick<FeedbackRecord, 'outcome' | 'acceptedSuggestions' | 'overrideReason'>,
+): AnsweredRow {
+  const row: AnsweredRow = {
+    ruleIds: card.ruleIds,
+    indicator: card.indicator,
+    day: card.issuedAt.slice(0, 10),
+    outcome: answer.outcome,
+    accepted: answer.outcome === 'accepted' ? answer.acceptedSuggestions.map((uuid) => suggestionTag(uuid, card)) : [],
+  };
+  if (answer.overrideReason) {
+    row.overrideReason = answer.overrideReason.system ? `${answer.overrideReason.system}|${answer.overrideReason.code}` : answer.overrideReason.code;
+  }
+  return row;
+}
+
+const countsSchema = z.object({
+  issued: z.number().int().nonnegative(),
+  accepted: z.number().int().nonnegative(),
+  overridden: z.number().int().nonnegative(),
+  ignored: z.number().int().nonnegative(),
+});
+
+export const feedbackSummarySchema = z.object({
+  from: z.iso.datetime(),
+  to: z.iso.datetime(),
+  totals: countsSchema,
+  rules: z.array(
+    countsSchema.extend({
+      ruleId: z.string(),
+      indicator: z.string(),
+      /** Accepted cards per suggestion tag (a card accepting two suggestions counts under both). */
+      acceptedBySuggestion: z.record(z.string(), z.number().int().nonnegative()),
+      /** Overridden cards per reason; `(no reason)` when the client sent none. */
+      overriddenByReason: z.record(z.string(), z.number().int().nonnegative()),
+    }),
+  ),
+  /** Per UTC issue day: every day of the window, zeros included. */
+  series: z.array(countsSchema.extend({ day: z.string() })),
+});
+
+export type FeedbackSummary = z.infer<typeof feedbackSummarySchema>;
+type Counts = z.infer<typeof countsSchema>;
+
+export const NO_REASON = '(no reason)';
+/** Rule label for cards issued without rule IDs, so every card is counted somewhere. */
+export const NO_RULE = '(none)';
+const DAY_MS = 86_400_000;
+/** The widest window a summary covers, so the series stays a reasonable size. */
+export const MAX_SUMMARY_DAYS = 400;
+
+const zero = (): Counts => ({ issued: 0, accepted: 0, overridden: 0, ignored: 0 });
+const bump = (record: Record<string, number>, key: string) => {
+  record[key] = (record[key] ?? 0) + 1;
+};
+
+export function buildSummary(source: SummarySource, range: SummaryRange): FeedbackSummary {
+  const rules = new Map<string, FeedbackSummary['rules'][number]>();
+  const rule = (ruleId: string, indicator: string) => {
+    const id = `${ruleId}\u001f${indicator}`;
+    let entry = rules.get(id);
+    if (!entry) {
+      entry = { ruleId, indicator, ...zero(), acceptedBySuggestion: {}, overriddenByReason: {} };
+      rules.set(id, entry);
+    }
+    return entry;
+  };
+  const days = new Map<string, Counts>();
+  for (let t = Date.parse(range.from.toISOString().slice(0, 10)); t < range.to.getTime(); t += DAY_MS) {
+    days.set(new Date(t).toISOString().slice(0, 10), zero());
+  }
+  const day = (d: string) => {
+    let entry = days.get(d);
+    if (!entry) {
+      entry = zero();
+      days.set(d, entry);
+    }
+    return entry;
+  };
+
+  for (const row of source.issued) rule(row.ruleId, row.indicator).issued += row.issued;
+  for (const row of source.issuedPerDay) day(row.day).issued += row.issued;
+  const totals = zero();
+  for (const row of source.answered) {
+    const perDay = day(row.day);
+    const entries = (row.ruleIds.length > 0 ? row.ruleIds : [NO_RULE]).map((id) => rule(id, row.indicator));
+    if (row.outcome === 'accepted') {
+      perDay.accepted += 1;
+      totals.accepted += 1;
+      for (const entry of entries) {
+        entry.accepted += 1;
+        for (const tag of new Set(row.accepted)) bump(entry.acceptedBySuggestion, tag);
+      }
+    } else {
+      perDay.overridden += 1;
+      totals.overridden += 1;
+      for (const entry of entries) {
+        entry.overridden += 1;
+        bump(entry.overriddenByReason, row.overrideReason ?? NO_REASON);
+      }
+    }
+  }
+  const finish = (c: Counts) => {
+    c.ignored = Math.max(0, c.issued - c.accepted - c.overridden);
+  };
+  const ruleList = [...rules.values()].sort((a, b) => a.ruleId.localeCompare(b.ruleId) || a.indicator.localeCompare(b.indicator));
+  ruleList.forEach(finish);
+  const series = [...days.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([d, c]) => ({ day: d, ...c }));
+  series.forEach(finish);
+  totals.issued = source.issuedPerDay.reduce((sum, row) => sum + row.issued, 0);
+  finish(totals);
+  return { from: range.from.toISOString(), to: range.to.toISOString(), totals, rules: ruleList, series };
+}

@@ -1,0 +1,146 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { FhirCallObservation } from '../fhir/client';
+import type { StoreObserver, StoreOperation } from '../feedback/queue';
+
+/**
+ * Prometheus metrics of one app instance, in its own registry (tests build several apps).
+ * Label values are bounded sets: route patterns (never raw paths), status codes, prefetch keys
+ * from the discovery document, rule IDs from the rule configuration. Nothing about patients.
+ */
+
+/** Where a prefetch key's data came from, as the metric names it. */
+const PROVENANCE_LABEL: Record<string, string> = { prefetch: 'supplied', fetched: 'fetched', null: 'null', failed: 'failed' };
+
+/**
+ * JWT failures by reason. One process-wide counter, registered in every app registry, so the
+ * client-auth code can count failures with `recordAuthFailure(reason)` without being handed the
+ * app's metrics object.
+ */
+const authFailures = new Counter({
+  name: 'cds_auth_failures_total',
+  help: 'Client JWT authentication failures by reason',
+  labelNames: ['reason'] as const,
+  registers: [],
+});
+
+/** Counts one client authentication failure (reason: a short fixed word, e.g. "expired", "bad-signature"). */
+export function recordAuthFailure(reason: string): void {
+  authFailures.inc({ reason: reason.slice(0, 40) });
+}
+
+export interface AppMetrics {
+  registry: Registry;
+  httpRequest(route: string, method: string, status: number, seconds: number): void;
+  card(indicator: string, ruleIds: string[]): void;
+  prefetch(provenance: Record<string, string>): void;
+  fhirCall(observation: FhirCallObservation): void;
+  feedback(outcome: string): void;
+  feedbackDuplicates(count: number): void;
+  store: StoreObserver;
+  /** Reports the write queue's depth at scrape time. */
+  watchQueue(depth: () => number): void;
+}
+
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): AppMetrics {
+  const registry = new Registry();
+  registry.registerMetric(authFailures);
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+
+  const requestDuration = new Histogram({
+    name: 'cds_http_request_duration_seconds',
+    help: 'HTTP request duration by route pattern, method and status',
+    labelNames: ['route', 'method', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const cards = new Counter({
+    name: 'cds_cards_total',
+    help: 'Cards issued by indicator and rule ID (a card from several rules counts under each)',
+    labelNames: ['indicator', 'rule'] as const,
+    registers: [registry],
+  });
+  const prefetch = new Counter({
+    name: 'cds_prefetch_keys_total',
+    help: 'Prefetch keys by where their data came from: supplied by the client, fetched from fhirServer, null, or failed',
+    labelNames: ['key', 'provenance'] as const,
+    registers: [registry],
+  });
+  const fhirDuration = new Histogram({
+    name: 'cds_fhir_request_duration_seconds',
+    help: 'Duration of each HTTP call to the EHR FHIR server by outcome',
+    labelNames: ['outcome'] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const fhirErrors = new Counter({
+    name: 'cds_fhir_request_errors_total',
+    help: 'Failed calls to the EHR FHIR server by reason',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  const feedback = new Counter({
+    name: 'cds_feedback_items_total',
+    help: 'Feedback items acknowledged by outcome (accepted, overridden)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const feedbackDuplicates = new Counter({
+    name: 'cds_feedback_duplicates_total',
+    help: 'Feedback items acknowledged that were already stored (client retries)',
+    registers: [registry],
+  });
+  const storeErrors = new Counter({
+    name: 'cds_feedback_store_errors_total',
+    help: 'Feedback store failures by operation',
+    labelNames: ['operation'] as const,
+    registers: [registry],
+  });
+  const dropped = new Counter({
+    name: 'cds_feedback_store_dropped_total',
+    help: 'Issued-card records not stored (queue full or store down past the retries)',
+    registers: [registry],
+  });
+  let queueDepth: () => number = () => 0;
+  new Gauge({
+    name: 'cds_feedback_queue_depth',
+    help: 'Issued-card records waiting to be written',
+    registers: [registry],
+    collect() {
+      this.set(queueDepth());
+    },
+  });
+
+  return {
+    registry,
+    httpRequest(route, method, status, seconds) {
+      requestDuration.observe({ route, method, status: String(status) }, seconds);
+    },
+    card(indicator, ruleIds) {
+      for (const rule of ruleIds.length > 0 ? ruleIds : ['(none)']) cards.inc({ indicator, rule });
+    },
+    prefetch(provenance) {
+      for (const [key, source] of Object.entries(provenance)) prefetch.inc({ key, provenance: PROVENANCE_LABEL[source] ?? source });
+    },
+    fhirCall({ seconds, outcome }) {
+      fhirDuration.observe({ outcome }, seconds);
+      if (outcome !== 'ok') fhirErrors.inc({ reason: outcome });
+    },
+    feedback(outcome) {
+      feedback.inc({ outcome });
+    },
+    feedbackDuplicates(count) {
+      if (count > 0) feedbackDuplicates.inc(count);
+    },
+    store: {
+      error(operation: StoreOperation) {
+        storeErrors.inc({ operation });
+      },
+      dropped(count) {
+        dropped.inc(count);
+      },
+    },
+    watchQueue(depth) {
+      queueDepth = depth;
+    },
+  };
+}

@@ -1,0 +1,107 @@
+import request from 'supertest';
+import { QueuedFeedbackStore, type StoreObserver } from '../../src/feedback/queue';
+import { MemoryFeedbackStore, type IssuedCard } from '../../src/feedback/store';
+import { hookRequest, observation, testApp } from '../helpers';
+import { accepted, card } from './store-contract';
+
+function recordingObserver() {
+  const errors: string[] = [];
+  let dropped = 0;
+  const observer: StoreObserver = {
+    error: (operation) => errors.push(operation),
+    dropped: (n) => {
+      dropped += n;
+    },
+  };
+  return { observer, errors, dropped: () => dropped };
+}
+
+/** A store whose card writes wait until released, and can be told to fail. */
+class GatedStore extends MemoryFeedbackStore {
+  batches: IssuedCard[][] = [];
+  failing = false;
+  private release: (() => void) | undefined;
+  gate: Promise<void> = new Promise((resolve) => {
+    this.release = resolve;
+  });
+  open(): void {
+    this.release?.();
+  }
+  override async recordIssuedCards(cards: IssuedCard[]): Promise<void> {
+    await this.gate;
+    if (this.failing) throw new Error('database unreachable');
+    this.batches.push(cards);
+    await super.recordIssuedCards(cards);
+  }
+}
+
+describe('write queue', () => {
+  test('a hook response does not wait for the card write', async () => {
+    const inner = new GatedStore();
+    const store = new QueuedFeedbackStore(inner, recordingObserver().observer, { flushIntervalMs: 5 });
+    const { app } = testApp({ feedbackStore: store });
+    const res = await request(app)
+      .post('/cds-services/hypomagnesemia')
+      .send(hookRequest({ observations: [observation({ code: '19123-9', value: 1.2, unit: 'mg/dL' })] }));
+    // Answered while the store is still blocked.
+    expect(res.status).toBe(200);
+    expect(inner.batches).toHaveLength(0);
+    inner.open();
+    const uuid = res.body.cards[0].uuid as string;
+    const issued = await store.issuedCard(uuid);
+    expect(issued).toMatchObject({ cardUuid: uuid, serviceId: 'hypomagnesemia', indicator: res.body.cards[0].indicator });
+    // Suggestions are tagged by what they order, not by patient data.
+    expect(Object.values(issued?.suggestionTags ?? {})).toEqual(expect.arrayContaining([expect.stringMatching(/order/)]));
+    await store.close();
+  });
+
+  test('records are written in batches of at most maxBatch', async () => {
+    const inner = new GatedStore();
+    inner.open();
+    const store = new QueuedFeedbackStore(inner, recordingObserver().observer, { maxBatch: 3, flushIntervalMs: 1000 });
+    for (let i = 0; i < 7; i += 1) await store.recordIssuedCards([card({ cardUuid: `q-${i}` })]);
+    await store.flush();
+    expect(inner.batches.flat().map((c) => c.cardUuid)).toEqual(['q-0', 'q-1', 'q-2', 'q-3', 'q-4', 'q-5', 'q-6']);
+    expect(Math.max(...inner.batches.map((b) => b.length))).toBe(3);
+    expect(inner.batches.length).toBeGreaterThanOrEqual(3);
+    expect(store.pendingCount).toBe(0);
+    await store.close();
+  });
+
+  test('a failing store: retried, then dropped and counted; feedback errors reach the caller', async () => {
+    const inner = new GatedStore();
+    inner.open();
+    inner.failing = true;
+    const seen = recordingObserver();
+    const store = new QueuedFeedbackStore(inner, seen.observer, { flushIntervalMs: 1000, maxAttempts: 2 });
+    await store.recordIssuedCards([card({ cardUuid: 'f-1' }), card({ cardUuid: 'f-2' })]);
+    await store.flush();
+    expect(store.pendingCount).toBe(2);
+    expect(seen.dropped()).toBe(0);
+    await store.flush();
+    expect(store.pendingCount).toBe(0);
+    expect(seen.dropped()).toBe(2);
+    expect(seen.errors).toEqual(['recordIssuedCards', 'recordIssuedCards']);
+
+    const broken = new QueuedFeedbackStore(
+      Object.assign(new MemoryFeedbackStore(), { recordFeedback: async () => Promise.reject(new Error('disk full')) }),
+      seen.observer,
+    );
+    await expect(broken.recordFeedback([accepted('f-1', ['s'])])).rejects.toThrow('disk full');
+    expect(seen.errors).toContain('recordFeedback');
+    await store.close();
+    await broken.close();
+  });
+
+  test('a full queue drops new records and counts them instead of growing', async () => {
+    const inner = new GatedStore();
+    const seen = recordingObserver();
+    const store = new QueuedFeedbackStore(inner, seen.observer, { maxPending: 2, maxBatch: 100, flushIntervalMs: 1000 });
+    await store.recordIssuedCards([card({ cardUuid: 'p-1' }), card({ cardUuid: 'p-2' }), card({ cardUuid: 'p-3' })]);
+    expect(store.pendingCount).toBe(2);
+    expect(seen.dropped()).toBe(1);
+    inner.open();
+    await store.close();
+    expect(inner.batches.flat().map((c) => c.cardUuid)).toEqual(['p-1', 'p-2']);
+  });
+});

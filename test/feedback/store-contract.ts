@@ -1,0 +1,144 @@
+import type { FeedbackRecord, FeedbackStore, IssuedCard } from '../../src/feedback/store';
+import { toFeedbackRecord } from '../../src/feedback/store';
+import { buildSummary, feedbackSummarySchema } from '../../src/feedback/summary';
+
+/**
+ * One behaviour for every feedback store: the memory store, SQLite and PostgreSQL must give the
+ * same answers, including the same override summary for the same data.
+ */
+
+export const card = (over: Partial<IssuedCard> & { cardUuid: string }): IssuedCard => ({
+  suggestionUuids: [],
+  serviceId: 'hypomagnesemia',
+  hookInstance: 'hook-1',
+  kind: 'replacement',
+  indicator: 'warning',
+  ruleIds: ['R-1'],
+  issuedAt: '2026-11-20T10:00:00.000Z',
+  ...over,
+});
+
+export const accepted = (cardUuid: string, suggestions: string[], at = '2026-11-20T10:05:00Z'): FeedbackRecord =>
+  toFeedbackRecord('hypomagnesemia', { card: cardUuid, outcome: 'accepted', acceptedSuggestions: suggestions.map((id) => ({ id })), outcomeTimestamp: at }, new Date('2026-11-20T11:00:00Z'));
+
+export const overridden = (cardUuid: string, reason?: { system?: string; code: string }, at = '2026-11-20T10:06:00Z'): FeedbackRecord =>
+  toFeedbackRecord(
+    'hypomagnesemia',
+    { card: cardUuid, outcome: 'overridden', ...(reason ? { overrideReason: { reason } } : {}), outcomeTimestamp: at },
+    new Date('2026-11-20T11:00:00Z'),
+  );
+
+const WINDOW = { from: new Date('2026-11-19T00:00:00Z'), to: new Date('2026-11-22T00:00:00Z') };
+
+/** The summary scenario: five cards, one outside the window, every outcome kind. */
+export async function loadScenario(store: FeedbackStore): Promise<void> {
+  await store.recordIssuedCards([
+    card({ cardUuid: 'A', ruleIds: ['R-1', 'R-2'], suggestionUuids: ['a1', 'a2'], suggestionTags: { a1: 'IV order (recommended)', a2: 'by mouth order' } }),
+    card({ cardUuid: 'B', suggestionUuids: ['b1', 'b2'], issuedAt: '2026-11-21T08:00:00.000Z' }),
+    card({ cardUuid: 'C', ruleIds: ['R-3'], indicator: 'info', issuedAt: '2026-11-21T09:00:00.000Z' }),
+    card({ cardUuid: 'D', ruleIds: [], indicator: 'critical', issuedAt: '2026-11-10T09:00:00.000Z' }),
+    card({ cardUuid: 'E', issuedAt: '2026-11-21T09:30:00.000Z' }),
+    card({ cardUuid: 'F', ruleIds: [], indicator: 'info', issuedAt: '2026-11-21T09:40:00.000Z' }),
+  ]);
+  await store.recordFeedback([
+    accepted('A', ['a1']),
+    // A's latest feedback is the override: that is its outcome.
+    overridden('A', { system: 'http://example.org/reasons', code: 'patient-declined' }, '2026-11-20T12:00:00+01:00'),
+    accepted('B', ['b2'], '2026-11-21T08:10:00Z'),
+    overridden('E', undefined, '2026-11-21T09:35:00Z'),
+    accepted('D', ['x'], '2026-11-10T09:05:00Z'),
+    // Feedback about a card this service never recorded: stored, not in the summary.
+    overridden('unknown-card', { code: 'other' }),
+  ]);
+}
+
+export const EXPECTED_SUMMARY = {
+  from: '2026-11-19T00:00:00.000Z',
+  to: '2026-11-22T00:00:00.000Z',
+  totals: { issued: 5, accepted: 1, overridden: 2, ignored: 2 },
+  rules: [
+    { ruleId: '(none)', indicator: 'info', issued: 1, accepted: 0, overridden: 0, ignored: 1, acceptedBySuggestion: {}, overriddenByReason: {} },
+    {
+      ruleId: 'R-1',
+      indicator: 'warning',
+      issued: 3,
+      accepted: 1,
+      overridden: 2,
+      ignored: 0,
+      acceptedBySuggestion: { 'suggestion 2': 1 },
+      overriddenByReason: { 'http://example.org/reasons|patient-declined': 1, '(no reason)': 1 },
+    },
+    {
+      ruleId: 'R-2',
+      indicator: 'warning',
+      issued: 1,
+      accepted: 0,
+      overridden: 1,
+      ignored: 0,
+      acceptedBySuggestion: {},
+      overriddenByReason: { 'http://example.org/reasons|patient-declined': 1 },
+    },
+    { ruleId: 'R-3', indicator: 'info', issued: 1, accepted: 0, overridden: 0, ignored: 1, acceptedBySuggestion: {}, overriddenByReason: {} },
+  ],
+  series: [
+    { day: '2026-11-19', issued: 0, accepted: 0, overridden: 0, ignored: 0 },
+    { day: '2026-11-20', issued: 1, accepted: 0, overridden: 1, ignored: 0 },
+    { day: '2026-11-21', issued: 4, accepted: 1, overridden: 1, ignored: 2 },
+  ],
+};
+
+export function describeStoreContract(name: string, open: () => Promise<FeedbackStore>): void {
+  describe(`${name}: feedback store contract`, () => {
+    let store: FeedbackStore;
+    beforeEach(async () => {
+      store = await open();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    test('an issued card reads back exactly as recorded; recording it again changes nothing', async () => {
+      const original = card({ cardUuid: 'c-1', ruleIds: ['R-CLS-2', 'R-MOD-1'], suggestionUuids: ['s1', 's2'], suggestionTags: { s1: 'IV order (recommended)', s2: 'by mouth order' } });
+      await store.recordIssuedCards([original]);
+      await store.recordIssuedCards([{ ...original, indicator: 'critical' }]);
+      expect(await store.issuedCard('c-1')).toEqual(original);
+      expect(await store.issuedCard('nope')).toBeUndefined();
+    });
+
+    test('feedback is idempotent: the same items twice are stored once and counted as duplicates', async () => {
+      const items = [accepted('c-1', ['s2', 's1']), overridden('c-1', { code: 'not-relevant' }, '2026-11-20T12:00:00+02:00')];
+      expect(await store.recordFeedback(items)).toEqual({ stored: 2, duplicates: 0 });
+      expect(await store.recordFeedback(items)).toEqual({ stored: 0, duplicates: 2 });
+      const back = await store.feedbackFor('c-1');
+      expect(back).toHaveLength(2);
+      expect(back).toEqual(expect.arrayContaining(items));
+      // The original timestamp text (with its offset) is kept.
+      expect(back.map((f) => f.outcomeTimestamp)).toContain('2026-11-20T12:00:00+02:00');
+    });
+
+    test('the override summary counts issued, accepted (by suggestion), overridden (by reason) and ignored', async () => {
+      await loadScenario(store);
+      const summary = buildSummary(await store.summarySource(WINDOW), WINDOW);
+      expect(feedbackSummarySchema.parse(summary)).toEqual(summary);
+      expect(summary).toEqual(EXPECTED_SUMMARY);
+    });
+
+    test('retention purge deletes what is older than the cutoff and keeps the rest', async () => {
+      await loadScenario(store);
+      // Before 2026-11-15: card D (issued the 10th); all feedback was received the 20th.
+      expect(await store.purgeBefore(new Date('2026-11-15T00:00:00Z'))).toBe(1);
+      expect(await store.issuedCard('D')).toBeUndefined();
+      expect(await store.issuedCard('A')).toBeDefined();
+      expect(await store.feedbackFor('D')).toHaveLength(1);
+      expect(await store.purgeBefore(new Date('2026-11-30T00:00:00Z'))).toBe(5 + 6);
+      expect(await store.feedbackFor('A')).toEqual([]);
+      expect(buildSummary(await store.summarySource(WINDOW), WINDOW).totals.issued).toBe(0);
+    });
+
+    test('ready while open, not ready once closed', async () => {
+      expect(await store.isReady()).toBe(true);
+      await store.close();
+      expect(await store.isReady()).toBe(false);
+    });
+  });
+}
