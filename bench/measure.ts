@@ -74,36 +74,60 @@ function loadProblems(what: string, result: LoadResult): string[] {
 
 const cpuMs = (u: { cpuMicros: { user: number; system: number } }) => (u.cpuMicros.user + u.cpuMicros.system) / 1000;
 
-/** Warm-up, then the loaded run between two CPU readings, then the unloaded (1 connection) run. */
-async function loadServer(server: RunningServer, url: string, body: string, d: Durations) {
-  if (d.warmupSeconds > 0) await runLoad({ url, body, connections: d.connections, durationSeconds: d.warmupSeconds });
+/** The loaded run between two CPU readings, then the unloaded (1 connection) run. */
+async function measureOnce(server: RunningServer, url: string, body: string, d: Durations) {
   const before = await server.usage();
   const loaded = await runLoad({ url, body, connections: d.connections, durationSeconds: d.loadedSeconds });
   const after = await server.usage();
-  return { loaded, cpuMsPerRequest: (cpuMs(after) - cpuMs(before)) / Math.max(1, loaded.responses) };
+  const unloaded = await runLoad({ url, body, connections: 1, durationSeconds: d.unloadedSeconds });
+  return { loaded, unloaded, cpuMsPerRequest: (cpuMs(after) - cpuMs(before)) / Math.max(1, loaded.responses) };
 }
 
-export async function measureTarget(target: Target, body: GeneratedBody, round: number, d: Durations, logDir: string): Promise<Measurement> {
-  const server = await startServer(target.id, target.spec, logDir);
+/**
+ * Warm-up under load until the JIT has settled. The service needs thousands of requests for
+ * that (fhirpath, zod and the card builders are large), so a short warm-up measures compilation,
+ * not the steady state a deployed service runs in.
+ */
+async function warmUp(url: string, body: string, d: Durations): Promise<void> {
+  if (d.warmupSeconds > 0) await runLoad({ url, body, connections: d.connections, durationSeconds: d.warmupSeconds });
+}
+
+/**
+ * One body size: every target gets a fresh process (so peak RSS belongs to this size), is
+ * checked and warmed up, then the rounds run the targets back to back in a rotating order.
+ */
+export async function measureSize(targets: readonly Target[], body: GeneratedBody, rounds: number, d: Durations, logDir: string, onResult: (m: Measurement) => void): Promise<Measurement[]> {
+  const started: Array<{ target: Target; server: RunningServer; url: string; sanity: { cards: number; problems: string[] } }> = [];
+  const results: Measurement[] = [];
   try {
-    const url = `${server.url}${target.hookPath}`;
-    const sanity = await sanityCheck(url, body.json, target.isService);
-    const { loaded, cpuMsPerRequest } = await loadServer(server, url, body.json, d);
-    const unloaded = await runLoad({ url, body: body.json, connections: 1, durationSeconds: d.unloadedSeconds });
-    const end = await server.usage();
-    return {
-      round,
-      size: body.label,
-      target: target.id,
-      loaded,
-      unloaded,
-      cpuMsPerRequest,
-      peakRssMb: end.maxRssKb / 1024,
-      cards: sanity.cards,
-      problems: [...sanity.problems, ...loadProblems('loaded run', loaded), ...loadProblems('unloaded run', unloaded)],
-    };
+    for (const target of targets) {
+      const server = await startServer(`${target.id}-${body.label.replace(/\s+/g, '')}`, target.spec, logDir);
+      const url = `${server.url}${target.hookPath}`;
+      started.push({ target, server, url, sanity: await sanityCheck(url, body.json, target.isService) });
+      await warmUp(url, body.json, d);
+    }
+    for (let round = 1; round <= rounds; round += 1) {
+      for (let i = 0; i < started.length; i += 1) {
+        const { target, server, url, sanity } = started[(i + round - 1) % started.length]!;
+        const { loaded, unloaded, cpuMsPerRequest } = await measureOnce(server, url, body.json, d);
+        const m: Measurement = {
+          round,
+          size: body.label,
+          target: target.id,
+          loaded,
+          unloaded,
+          cpuMsPerRequest,
+          peakRssMb: (await server.usage()).maxRssKb / 1024,
+          cards: sanity.cards,
+          problems: [...sanity.problems, ...loadProblems('loaded run', loaded), ...loadProblems('unloaded run', unloaded)],
+        };
+        results.push(m);
+        onResult(m);
+      }
+    }
+    return results;
   } finally {
-    await server.stop();
+    for (const { server } of started) await server.stop();
   }
 }
 
@@ -112,7 +136,7 @@ export async function measureTarget(target: Target, body: GeneratedBody, round: 
  * loopback FHIR server answers each of the four queries after `fhirDelayMs`. With parallel
  * fetches an unloaded call takes about one delay, not four.
  */
-export async function measurePrefetchMissing(body: GeneratedBody, round: number, d: Durations, fhirDelayMs: number, cacheDir: string): Promise<PrefetchMissingMeasurement> {
+export async function measurePrefetchMissing(body: GeneratedBody, rounds: number, d: Durations, fhirDelayMs: number, cacheDir: string, onResult: (m: PrefetchMissingMeasurement) => void): Promise<PrefetchMissingMeasurement[]> {
   const logDir = join(cacheDir, 'logs');
   const prefetchFile = join(cacheDir, 'loopback-prefetch.json');
   writeFileSync(prefetchFile, JSON.stringify(body.prefetch));
@@ -122,32 +146,42 @@ export async function measurePrefetchMissing(body: GeneratedBody, round: number,
     logDir,
   );
   let service: RunningServer | undefined;
+  const results: PrefetchMissingMeasurement[] = [];
   try {
     service = await startServer('service-fetching', { script: SERVICE_SCRIPT, env: { ...serviceEnv('warn'), FHIR_ALLOW_HTTP: 'true' }, readyPath: '/healthz' }, logDir);
     const url = `${service.url}${HOOK_PATH}`;
     const request = withoutPrefetch(body, `${fhir.url}/fhir`);
     const sanity = await sanityCheck(url, request, true);
     const afterSanity = await fhir.ask<FhirStats>('fhir-reset', 'fhir-stats');
-    const { loaded, cpuMsPerRequest } = await loadServer(service, url, request, d);
-    await fhir.ask<FhirStats>('fhir-reset', 'fhir-stats');
-    const unloaded = await runLoad({ url, body: request, connections: 1, durationSeconds: d.unloadedSeconds });
-    const stats = await fhir.ask<FhirStats>('fhir-stats', 'fhir-stats');
-    const end = await service.usage();
-    const problems = [...sanity.problems, ...loadProblems('loaded run', loaded), ...loadProblems('unloaded run', unloaded)];
-    if (afterSanity.requests !== 4) problems.push(`expected 4 FHIR queries per call, saw ${afterSanity.requests}`);
-    if (stats.unanswerable > 0) problems.push(`${stats.unanswerable} FHIR queries the loopback server could not answer`);
-    return {
-      round,
-      fhirDelayMs,
-      loaded,
-      unloaded,
-      cpuMsPerRequest,
-      peakRssMb: end.maxRssKb / 1024,
-      cards: sanity.cards,
-      fetchesPerCall: afterSanity.requests,
-      maxParallelFetches: stats.maxInFlight,
-      problems,
-    };
+    await warmUp(url, request, d);
+    for (let round = 1; round <= rounds; round += 1) {
+      const before = await service.usage();
+      const loaded = await runLoad({ url, body: request, connections: d.connections, durationSeconds: d.loadedSeconds });
+      const after = await service.usage();
+      // Calls still in flight when the loaded run stopped finish their fetches first.
+      await new Promise((resolve) => setTimeout(resolve, 500 + 5 * fhirDelayMs));
+      await fhir.ask<FhirStats>('fhir-reset', 'fhir-stats');
+      const unloaded = await runLoad({ url, body: request, connections: 1, durationSeconds: d.unloadedSeconds });
+      const stats = await fhir.ask<FhirStats>('fhir-reset', 'fhir-stats');
+      const problems = [...sanity.problems, ...loadProblems('loaded run', loaded), ...loadProblems('unloaded run', unloaded)];
+      if (afterSanity.requests !== 4) problems.push(`expected 4 FHIR queries per call, saw ${afterSanity.requests}`);
+      if (stats.unanswerable > 0) problems.push(`${stats.unanswerable} FHIR queries the loopback server could not answer`);
+      const m: PrefetchMissingMeasurement = {
+        round,
+        fhirDelayMs,
+        loaded,
+        unloaded,
+        cpuMsPerRequest: (cpuMs(after) - cpuMs(before)) / Math.max(1, loaded.responses),
+        peakRssMb: (await service.usage()).maxRssKb / 1024,
+        cards: sanity.cards,
+        fetchesPerCall: afterSanity.requests,
+        maxParallelFetches: stats.maxInFlight,
+        problems,
+      };
+      results.push(m);
+      onResult(m);
+    }
+    return results;
   } finally {
     await service?.stop();
     await fhir.stop();

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BODY_SPECS, benchNow, generateBody } from './generate-bodies';
-import { measurePrefetchMissing, measureTarget, type Durations, type Measurement, type PrefetchMissingMeasurement } from './measure';
+import { measurePrefetchMissing, measureSize, type Durations, type Measurement } from './measure';
 import { checkTargets, describeMachine, renderMarkdown, summarise, summarisePrefetchMissing, type BenchReport } from './report';
 import { REPO_ROOT, SERVICE_SCRIPT, TARGETS } from './targets';
 
@@ -32,7 +32,7 @@ const smoke = args.smoke ?? false;
 const num = (value: string | undefined, fallback: number) => (value === undefined ? fallback : Number(value));
 const rounds = num(args.rounds, smoke ? 1 : 3);
 const durations: Durations = {
-  warmupSeconds: num(args.warmup, smoke ? 0.5 : 1),
+  warmupSeconds: num(args.warmup, smoke ? 1 : 8),
   loadedSeconds: num(args.loaded, smoke ? 1 : 4),
   unloadedSeconds: num(args.unloaded, smoke ? 0.5 : 3),
   connections: num(args.connections, 10),
@@ -50,9 +50,6 @@ const DOC_END = '<!-- bench:latest:end -->';
 function log(message: string): void {
   process.stderr.write(`${message}\n`);
 }
-
-/** Rotates the target order each round so no target always runs first (or right after another). */
-const rotated = <T>(items: readonly T[], by: number): T[] => items.map((_, i) => items[(i + by) % items.length]!);
 
 function updateDoc(markdown: string): void {
   if (!existsSync(DOC)) return;
@@ -76,26 +73,24 @@ async function main(): Promise<number> {
   const logDir = join(cacheDir, 'logs');
 
   const runs: Measurement[] = [];
-  const prefetchRuns: PrefetchMissingMeasurement[] = [];
-  for (let round = 1; round <= rounds; round += 1) {
-    for (const body of bodies) {
-      for (const target of rotated(TARGETS, round - 1)) {
-        const m = await measureTarget(target, body, round, durations, logDir);
-        runs.push(m);
+  for (const body of bodies) {
+    runs.push(
+      ...(await measureSize(TARGETS, body, rounds, durations, logDir, (m) =>
         log(
-          `round ${round} ${body.label.padEnd(6)} ${target.id.padEnd(12)} ${m.loaded.requestsPerSecond.toFixed(0).padStart(6)} req/s ` +
+          `round ${m.round} ${m.size.padEnd(6)} ${m.target.padEnd(12)} ${m.loaded.requestsPerSecond.toFixed(0).padStart(6)} req/s ` +
             `p99 ${m.loaded.p99Ms.toFixed(1)} ms, c=1 p99 ${m.unloaded.p99Ms.toFixed(2)} ms, cpu ${m.cpuMsPerRequest.toFixed(3)} ms/req, rss ${m.peakRssMb.toFixed(0)} MB` +
             (m.problems.length > 0 ? `  PROBLEMS: ${m.problems.join('; ')}` : ''),
-        );
-      }
-    }
-    const p = await measurePrefetchMissing(prefetchBody, round, durations, fhirDelayMs, cacheDir);
-    prefetchRuns.push(p);
-    log(
-      `round ${round} prefetch-missing ${p.loaded.requestsPerSecond.toFixed(0)} req/s, c=1 p50 ${p.unloaded.p50Ms.toFixed(1)} / p99 ${p.unloaded.p99Ms.toFixed(1)} ms, ` +
-        `${p.maxParallelFetches} of ${p.fetchesPerCall} fetches in parallel` + (p.problems.length > 0 ? `  PROBLEMS: ${p.problems.join('; ')}` : ''),
+        ),
+      )),
     );
   }
+  const prefetchRuns = await measurePrefetchMissing(prefetchBody, rounds, durations, fhirDelayMs, cacheDir, (p) =>
+    log(
+      `round ${p.round} prefetch-missing ${p.loaded.requestsPerSecond.toFixed(0)} req/s, c=1 p50 ${p.unloaded.p50Ms.toFixed(1)} / p99 ${p.unloaded.p99Ms.toFixed(1)} ms, ` +
+        `cpu ${p.cpuMsPerRequest.toFixed(3)} ms/req, ${p.maxParallelFetches} of ${p.fetchesPerCall} fetches in parallel` +
+        (p.problems.length > 0 ? `  PROBLEMS: ${p.problems.join('; ')}` : ''),
+    ),
+  );
 
   const bodyInfo = bodies.map((b) => ({ label: b.label, bytes: b.bytes, ...b.counts }));
   const summary = summarise(runs, bodyInfo);
