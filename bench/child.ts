@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import type { UsageReport } from './probe';
+import type { ListeningReport, UsageReport } from './probe';
 
 /** A server under test, run as its own process so its CPU and memory are its own. */
 export interface ServerSpec {
@@ -27,19 +26,6 @@ export interface RunningServer {
 
 const PROBE = join(__dirname, 'probe.js');
 
-/** A free loopback port (the OS picks it; the tiny race with another process is acceptable here). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 async function waitReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -56,16 +42,34 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs: number): P
   throw new Error(`server at ${url} not ready within ${timeoutMs} ms`);
 }
 
+/** Resolves with the port the child reports once its server listens (see probe.ts). */
+function listeningPort(child: ChildProcess, timeoutMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no listening report within ${timeoutMs} ms`)), timeoutMs);
+    const onMessage = (message: unknown) => {
+      const report = message as Partial<ListeningReport> | null;
+      if (report?.type !== 'listening' || typeof report.port !== 'number') return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(report.port);
+    };
+    child.on('message', onMessage);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with code ${code} before listening`));
+    });
+  });
+}
+
 /**
- * Starts a server on a free 127.0.0.1 port. Its stdout (the service's log lines) goes to a file
+ * Starts a server on 127.0.0.1 with PORT=0 (the OS picks the port). Its stdout (the service's log lines) goes to a file
  * as it would go to a log collector, so the harness's event loop does not pay for reading it.
  */
 export async function startServer(name: string, spec: ServerSpec, logDir: string): Promise<RunningServer> {
-  const port = await freePort();
   mkdirSync(logDir, { recursive: true });
   const logFd = openSync(join(logDir, `${name}.log`), 'w');
   const child = spawn(process.execPath, [...(spec.nodeFlags ?? []), '-r', PROBE, spec.script], {
-    env: { PATH: process.env.PATH ?? '', ...spec.env, PORT: String(port), HOST: '127.0.0.1' },
+    env: { PATH: process.env.PATH ?? '', ...spec.env, PORT: '0', HOST: '127.0.0.1' },
     stdio: ['ignore', logFd, 'pipe', 'ipc'],
   });
   closeSync(logFd);
@@ -74,7 +78,7 @@ export async function startServer(name: string, spec: ServerSpec, logDir: string
     stderr = (stderr + chunk).slice(-4000);
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
+  let url = '';
 
   const ask = <T extends { type: string }>(message: string, type: T['type']): Promise<T> =>
     new Promise<T>((resolve, reject) => {
@@ -93,6 +97,7 @@ export async function startServer(name: string, spec: ServerSpec, logDir: string
     });
 
   try {
+    url = `http://127.0.0.1:${await listeningPort(child, 20_000)}`;
     await waitReady(`${url}${spec.readyPath}`, child, 20_000);
   } catch (error) {
     child.kill('SIGKILL');

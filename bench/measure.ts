@@ -103,7 +103,10 @@ export async function measureSize(targets: readonly Target[], body: GeneratedBod
     for (const target of targets) {
       const server = await startServer(`${target.id}-${body.label.replace(/\s+/g, '')}`, target.spec, logDir);
       const url = `${server.url}${target.hookPath}`;
-      started.push({ target, server, url, sanity: await sanityCheck(url, body.json, target.isService) });
+      const sanity = await sanityCheck(url, body.json, target.isService).catch((error: Error) => {
+        throw new Error(`${target.id} at ${body.label}: sanity request failed: ${error.message}\n${server.stderr()}`);
+      });
+      started.push({ target, server, url, sanity });
       await warmUp(url, body.json, d);
     }
     for (let round = 1; round <= rounds; round += 1) {
