@@ -1,0 +1,231 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { availableParallelism, cpus, release, totalmem } from 'node:os';
+import { median } from './load';
+import type { Measurement, PrefetchMissingMeasurement } from './measure';
+import { TARGETS, type TargetId } from './targets';
+
+export interface Machine {
+  date: string;
+  nproc: number;
+  cpuModel: string;
+  node: string;
+  os: string;
+  memoryGb: number;
+  autocannon: string;
+  express: string;
+  commit: string;
+}
+
+export interface SummaryRow {
+  size: string;
+  bytes: number;
+  target: TargetId;
+  label: string;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  unloadedP50Ms: number;
+  unloadedP99Ms: number;
+  cpuMsPerRequest: number;
+  peakRssMb: number;
+  cards: number;
+  /** Medians of the per-round ratios (each round's targets ran back to back). */
+  rpsVsBare: number;
+  rpsVsExpress: number;
+  cpuVsBare: number;
+  cpuVsExpress: number;
+}
+
+export interface TargetCheck {
+  what: string;
+  target: string;
+  measured: string;
+  pass: boolean;
+}
+
+export interface PrefetchMissingSummary {
+  fhirDelayMs: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  unloadedP50Ms: number;
+  unloadedP99Ms: number;
+  cpuMsPerRequest: number;
+  peakRssMb: number;
+  fetchesPerCall: number;
+  maxParallelFetches: number;
+}
+
+export interface BenchReport {
+  machine: Machine;
+  settings: { rounds: number; connections: number; warmupSeconds: number; loadedSeconds: number; unloadedSeconds: number; smoke: boolean };
+  bodies: Array<{ label: string; bytes: number; observations: number; conditions: number; medicationRequests: number }>;
+  summary: SummaryRow[];
+  targets: TargetCheck[];
+  prefetchMissing: PrefetchMissingSummary | undefined;
+  problems: string[];
+  runs: Measurement[];
+  prefetchMissingRuns: PrefetchMissingMeasurement[];
+}
+
+function packageVersion(name: string): string {
+  try {
+    return (JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function describeMachine(repoRoot: string): Machine {
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
+  } catch {
+    // not a git checkout
+  }
+  return {
+    date: new Date().toISOString(),
+    nproc: availableParallelism(),
+    cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+    node: process.version,
+    os: `${process.platform} ${release()}`,
+    memoryGb: Math.round(totalmem() / 1024 ** 3),
+    autocannon: packageVersion('autocannon'),
+    express: packageVersion('express'),
+    commit,
+  };
+}
+
+/** Medians over rounds per (size, target), with ratios taken within each round first. */
+export function summarise(runs: Measurement[], bodies: BenchReport['bodies']): SummaryRow[] {
+  const rows: SummaryRow[] = [];
+  for (const body of bodies) {
+    const atSize = runs.filter((r) => r.size === body.label);
+    const rounds = [...new Set(atSize.map((r) => r.round))];
+    const find = (round: number, target: TargetId) => atSize.find((r) => r.round === round && r.target === target);
+    for (const target of TARGETS) {
+      const mine = atSize.filter((r) => r.target === target.id);
+      if (mine.length === 0) continue;
+      const ratio = (pick: (m: Measurement) => number, base: TargetId) =>
+        median(
+          rounds.map((round) => {
+            const a = find(round, target.id);
+            const b = find(round, base);
+            return a && b ? pick(a) / pick(b) : Number.NaN;
+          }),
+        );
+      rows.push({
+        size: body.label,
+        bytes: body.bytes,
+        target: target.id,
+        label: target.label,
+        requestsPerSecond: median(mine.map((m) => m.loaded.requestsPerSecond)),
+        p50Ms: median(mine.map((m) => m.loaded.p50Ms)),
+        p99Ms: median(mine.map((m) => m.loaded.p99Ms)),
+        unloadedP50Ms: median(mine.map((m) => m.unloaded.p50Ms)),
+        unloadedP99Ms: median(mine.map((m) => m.unloaded.p99Ms)),
+        cpuMsPerRequest: median(mine.map((m) => m.cpuMsPerRequest)),
+        peakRssMb: Math.max(...mine.map((m) => m.peakRssMb)),
+        cards: Math.max(...mine.map((m) => m.cards)),
+        rpsVsBare: ratio((m) => m.loaded.requestsPerSecond, 'bare'),
+        rpsVsExpress: ratio((m) => m.loaded.requestsPerSecond, 'express'),
+        cpuVsBare: ratio((m) => m.cpuMsPerRequest, 'bare'),
+        cpuVsExpress: ratio((m) => m.cpuMsPerRequest, 'express'),
+      });
+    }
+  }
+  return rows;
+}
+
+export function summarisePrefetchMissing(runs: PrefetchMissingMeasurement[]): PrefetchMissingSummary | undefined {
+  const first = runs[0];
+  if (!first) return undefined;
+  return {
+    fhirDelayMs: first.fhirDelayMs,
+    requestsPerSecond: median(runs.map((r) => r.loaded.requestsPerSecond)),
+    p50Ms: median(runs.map((r) => r.loaded.p50Ms)),
+    p99Ms: median(runs.map((r) => r.loaded.p99Ms)),
+    unloadedP50Ms: median(runs.map((r) => r.unloaded.p50Ms)),
+    unloadedP99Ms: median(runs.map((r) => r.unloaded.p99Ms)),
+    cpuMsPerRequest: median(runs.map((r) => r.cpuMsPerRequest)),
+    peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
+    fetchesPerCall: Math.max(...runs.map((r) => r.fetchesPerCall)),
+    maxParallelFetches: Math.max(...runs.map((r) => r.maxParallelFetches)),
+  };
+}
+
+const f = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+
+/** The issue's targets, checked on the service row (LOG_LEVEL=warn) against the baselines of the same run. */
+export function checkTargets(rows: SummaryRow[], prefetchMissing: PrefetchMissingSummary | undefined): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const row = (size: string, target: TargetId) => rows.find((r) => r.size === size && r.target === target);
+  const mid = row('54 KB', 'service');
+  if (mid) {
+    checks.push({ what: 'req/s at 54 KB, 10 connections', target: '≥ 0.6 × (b) (aim 0.8 ×)', measured: `${f(mid.rpsVsExpress)} × (b)`, pass: mid.rpsVsExpress >= 0.6 });
+    checks.push({ what: 'server CPU per request at 54 KB', target: '≤ 2 × (b)', measured: `${f(mid.cpuVsExpress)} × (b) (${f(mid.cpuMsPerRequest, 3)} ms)`, pass: mid.cpuVsExpress <= 2 });
+    checks.push({ what: 'unloaded p99 at 54 KB (1 connection)', target: '≤ 5 ms', measured: `${f(mid.unloadedP99Ms)} ms`, pass: mid.unloadedP99Ms <= 5 });
+  }
+  const large = row('500 KB', 'service');
+  if (large) {
+    checks.push({ what: 'server CPU per request at 500 KB', target: '≤ 3 × (a)', measured: `${f(large.cpuVsBare)} × (a) (${f(large.cpuMsPerRequest, 3)} ms)`, pass: large.cpuVsBare <= 3 });
+  }
+  if (prefetchMissing) {
+    checks.push({
+      what: 'prefetch-missing: the four FHIR queries run in parallel',
+      target: '4 in flight at once',
+      measured: `${prefetchMissing.maxParallelFetches} of ${prefetchMissing.fetchesPerCall}`,
+      pass: prefetchMissing.fetchesPerCall === 4 && prefetchMissing.maxParallelFetches === 4,
+    });
+  }
+  return checks;
+}
+
+/** The results as markdown: machine, main table, targets, growth, prefetch-missing path. */
+export function renderMarkdown(report: BenchReport): string {
+  const m = report.machine;
+  const s = report.settings;
+  const lines: string[] = [];
+  lines.push(
+    `Measured ${m.date.slice(0, 16).replace('T', ' ')} UTC on ${m.nproc} × ${m.cpuModel} (${m.memoryGb} GB, ${m.os}), Node ${m.node}, express ${m.express}, autocannon ${m.autocannon}, commit ${m.commit}.`,
+    `Load generator and servers share the machine. Each server is a fresh process per body size, warmed up for ${s.warmupSeconds} s under load; then ${s.rounds} round(s) run the targets back to back in rotating order (${s.loadedSeconds} s at ${s.connections} connections, then ${s.unloadedSeconds} s at 1 connection). Figures are medians over rounds; ratios are taken within each round, then the median.`,
+    '',
+    '| Body | Target | req/s | p50 / p99 ms (c=10) | p50 / p99 ms (c=1) | CPU ms/req | peak RSS MB | req/s ÷ (a) | req/s ÷ (b) | CPU ÷ (a) | CPU ÷ (b) |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+  );
+  for (const r of report.summary) {
+    lines.push(
+      `| ${r.size} | ${r.label} | ${f(r.requestsPerSecond, 0)} | ${f(r.p50Ms)} / ${f(r.p99Ms)} | ${f(r.unloadedP50Ms)} / ${f(r.unloadedP99Ms)} | ${f(r.cpuMsPerRequest, 3)} | ${f(r.peakRssMb, 0)} | ${f(r.rpsVsBare)} | ${f(r.rpsVsExpress)} | ${f(r.cpuVsBare)} | ${f(r.cpuVsExpress)} |`,
+    );
+  }
+  lines.push('', 'Bodies (compact JSON, generated by bench/generate-bodies.ts):', '');
+  for (const b of report.bodies) {
+    lines.push(`- ${b.label}: ${b.bytes} bytes, ${b.observations} Observations, ${b.conditions} Conditions, ${b.medicationRequests} MedicationRequests`);
+  }
+  if (report.targets.length > 0) {
+    lines.push('', '| Target | Goal | Measured | Met |', '|---|---|---|---|');
+    for (const t of report.targets) lines.push(`| ${t.what} | ${t.target} | ${t.measured} | ${t.pass ? 'yes' : '**no**'} |`);
+  }
+  const growth = report.summary.filter((r) => r.target === 'service');
+  if (growth.length > 1) {
+    lines.push('', 'How the service cost grows with the body (CPU ms per request; the part above (a) is what the service adds to reading and parsing):', '');
+    lines.push('| Body | (a) | service | service − (a) |', '|---|--:|--:|--:|');
+    for (const r of growth) {
+      const bare = report.summary.find((x) => x.size === r.size && x.target === 'bare');
+      lines.push(`| ${r.size} | ${f(bare?.cpuMsPerRequest ?? Number.NaN, 3)} | ${f(r.cpuMsPerRequest, 3)} | ${f(r.cpuMsPerRequest - (bare?.cpuMsPerRequest ?? Number.NaN), 3)} |`);
+    }
+  }
+  const p = report.prefetchMissing;
+  if (p) {
+    lines.push(
+      '',
+      `Prefetch missing (54 KB of data read from a loopback FHIR server that answers each query after ${p.fhirDelayMs} ms): ` +
+        `${f(p.requestsPerSecond, 0)} req/s at ${s.connections} connections (p50 ${f(p.p50Ms)} / p99 ${f(p.p99Ms)} ms), ` +
+        `unloaded p50 ${f(p.unloadedP50Ms)} / p99 ${f(p.unloadedP99Ms)} ms, CPU ${f(p.cpuMsPerRequest, 3)} ms/req, peak RSS ${f(p.peakRssMb, 0)} MB; ` +
+        `${p.fetchesPerCall} queries per call, up to ${p.maxParallelFetches} in flight at once.`,
+    );
+  }
+  if (report.problems.length > 0) lines.push('', `Problems: ${report.problems.join('; ')}`);
+  return `${lines.join('\n')}\n`;
+}
