@@ -37,7 +37,9 @@ export interface SkippedResult {
 }
 
 export interface AnalyteFacts {
-  /** Accepted, readable results, newest first (at most HISTORY_DEPTH). */
+  /** How many results of this analyte the request held (R-DATA-1 picks among them). */
+  found: number;
+  /** The latest accepted, readable result (a list of at most HISTORY_DEPTH, newest first). */
   results: LabValue[];
   /** Results that could not be used, newest first; rules decide which ones matter. */
   skipped: SkippedResult[];
@@ -66,7 +68,8 @@ export interface PatientFacts {
   otherPatientResources: number;
 }
 
-const HISTORY_DEPTH = 12;
+/** The rules act on the latest usable result of each analyte: reading stops there (cost stays flat). */
+const HISTORY_DEPTH = 1;
 const ACTIVE_CONDITION = new Set(['active', 'recurrence', 'relapse']);
 const EXCLUDED_VERIFICATION = new Set(['refuted', 'entered-in-error']);
 const ACTIVE_MEDICATION = new Set(['active', 'on-hold']);
@@ -236,8 +239,19 @@ function analyseLab(analyte: Analyte, candidates: Candidate[], index: FactIndex,
     if (reading.ok) results.push(reading.value);
     else skipped.push(reading.skipped);
   }
-  return { results, skipped };
+  return { found: candidates.length, results, skipped };
 }
+
+// Conditions and orders are read with plain property access: their paths have no choice types
+// beyond medication[x] and abatement[x], and per-resource FHIRPath calls would dominate the cost.
+const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
+const conceptCodings = (concept: unknown): unknown[] => (isRecord(concept) ? asArray(concept.coding) : []);
+const conceptCodes = (concept: unknown): string[] => strings(conceptCodings(concept).map((c) => (isRecord(c) ? c.code : undefined)));
+const conceptTexts = (concept: unknown): string[] =>
+  isRecord(concept) ? strings([concept.text, ...conceptCodings(concept).map((c) => (isRecord(c) ? c.display : undefined))]) : [];
+/** MedicationRequest.dosageInstruction[].route or MedicationStatement.dosage[].route. */
+const dosageRoutes = (order: Rec): unknown[] =>
+  [...asArray(order.dosageInstruction), ...asArray(order.dosage)].map((d) => (isRecord(d) ? d.route : undefined)).filter(isRecord);
 
 function codingsOf(values: unknown[]): Array<{ system?: string; code?: string }> {
   return values.filter(isRecord).map((c) => ({ system: str(c.system), code: str(c.code) }));
@@ -265,19 +279,19 @@ function matchConcept(set: CompiledConceptSet, codings: Array<{ system?: string;
 }
 
 function isActiveCondition(resource: Rec): boolean {
-  const clinical = strings(paths.conditionClinicalStatus(resource));
-  const verification = strings(paths.conditionVerificationStatus(resource));
+  const clinical = conceptCodes(resource.clinicalStatus);
+  const verification = conceptCodes(resource.verificationStatus);
   if (verification.some((v) => EXCLUDED_VERIFICATION.has(v))) return false;
   if (clinical.length > 0) return clinical.some((v) => ACTIVE_CONDITION.has(v));
-  return paths.conditionAbated(resource)[0] !== true;
+  return !Object.keys(resource).some((key) => key.startsWith('abatement'));
 }
 
 function readConditions(conditions: Rec[], index: FactIndex): PatientFacts['conditions'] {
   const out: PatientFacts['conditions'] = { symptomatic: [], pregnancy: [], renal: [] };
   for (const resource of conditions) {
     if (!isActiveCondition(resource)) continue;
-    const codings = codingsOf(paths.conditionCodings(resource));
-    const texts = strings(paths.conditionText(resource));
+    const codings = codingsOf(conceptCodings(resource.code));
+    const texts = conceptTexts(resource.code);
     const display = (texts[0] ?? codings.find((c) => c.code)?.code ?? 'condition').slice(0, 120);
     for (const [key, set] of [['symptomatic', index.symptom], ['pregnancy', index.pregnancy], ['renal', index.renal]] as const) {
       const code = matchConcept(set, codings, texts);
@@ -293,23 +307,24 @@ function readMedications(orders: Rec[], medicationsById: Map<string, Rec>, index
   for (const order of orders) {
     const status = str(order.status);
     if (!status || !ACTIVE_MEDICATION.has(status)) continue;
-    let codings = codingsOf(paths.medicationCodings(order));
-    let texts = strings(paths.medicationText(order));
-    const ref = strings(paths.medicationReference(order))[0];
+    let codings = codingsOf(conceptCodings(order.medicationCodeableConcept));
+    let texts = [...conceptTexts(order.medicationCodeableConcept), ...strings([isRecord(order.medicationReference) ? order.medicationReference.display : undefined])];
+    const ref = isRecord(order.medicationReference) ? str(order.medicationReference.reference) : undefined;
     if (ref) {
       const contained = Array.isArray(order.contained) ? order.contained.filter(isRecord) : [];
       const medication = ref.startsWith('#')
         ? contained.find((c) => c.id === ref.slice(1))
         : medicationsById.get(ref.replace(/^.*\bMedication\//, ''));
       if (medication) {
-        codings = codings.concat(codingsOf(paths.medicationResourceCodings(medication)));
-        texts = texts.concat(strings(paths.medicationResourceText(medication)));
+        codings = codings.concat(codingsOf(conceptCodings(medication.code)));
+        texts = texts.concat(conceptTexts(medication.code));
       }
     }
     const productDisplay = codings.map((c) => (c.system === SYSTEMS.rxnorm && c.code ? ingredientOfProduct(c.code)?.display : undefined)).find(Boolean);
     const display = (texts[0] ?? productDisplay ?? 'medication').slice(0, 120);
-    const routeWords = strings(paths.dosageRouteText(order)).join(' ').toLowerCase();
-    const routeCodes = strings(paths.dosageRouteCodes(order));
+    const routes = dosageRoutes(order);
+    const routeWords = routes.flatMap(conceptTexts).join(' ').toLowerCase();
+    const routeCodes = routes.flatMap(conceptCodes);
 
     // Ingredient codes match directly; product codes through the bundled map; then names in the text.
     const rxcuis: string[] = [];
@@ -344,7 +359,7 @@ function readMedications(orders: Rec[], medicationsById: Map<string, Rec>, index
   return out;
 }
 
-const emptyLab = (): AnalyteFacts => ({ results: [], skipped: [] });
+const emptyLab = (): AnalyteFacts => ({ found: 0, results: [], skipped: [] });
 
 /**
  * Builds the facts for `patientId` from every resource the request supplied or the service

@@ -312,7 +312,7 @@ export function assessHypomagnesemia(facts: PatientFacts, config: RuleConfig, no
     (s) => within(s.effective) && (!used || s.effective!.getTime() > used.effective.getTime()),
   );
   const ruleIds: string[] = [];
-  if (mg.results.length + mg.skipped.length > 1) ruleIds.push('R-DATA-1');
+  if (mg.found > 1) ruleIds.push('R-DATA-1');
   if (newerSkipped.some((s) => s.reason === 'status')) ruleIds.push('R-DATA-2');
 
   // R-DATA-6: nothing usable, and the newest verified result could not be read.
