@@ -14,6 +14,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY web ./web
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 # ---- runtime: no compilers, no dev dependencies, not root
@@ -28,6 +29,7 @@ COPY --from=build /app/dist ./dist
 COPY package.json cds-services.json ./
 # Static files of the admin page (read at start-up from src/admin/public).
 COPY src/admin/public ./src/admin/public
+COPY fixtures/demo ./fixtures/demo
 RUN mkdir -p /var/lib/magnesium-cds && chown node:node /var/lib/magnesium-cds
 VOLUME ["/var/lib/magnesium-cds"]
 # The node image's unprivileged user (uid 1000).

@@ -108,7 +108,7 @@ export function createApp(deps: AppDeps) {
     res.on('finish', () => {
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
       const call = res.locals.call as CallLog;
-      const route = req.route?.path ?? (res.statusCode === 404 ? 'unmatched' : req.path);
+      const route = req.route ? `${req.baseUrl}${req.route.path}` : 'unmatched';
       const entry = { method: req.method, route, status: res.statusCode, durationMs: Math.round(durationMs * 100) / 100, ...call };
       // Metrics label by route pattern only: raw paths would make unbounded label sets.
       metrics.httpRequest(req.route ? `${req.baseUrl}${req.route.path}` : 'unmatched', req.method, res.statusCode, durationMs / 1000);
@@ -226,7 +226,7 @@ export function createApp(deps: AppDeps) {
     }
   });
 
-  app.all('/cds-services/:id', (req, _res, next) => {
+  app.all('/cds-services/:id', auth('service'), (req, _res, next) => {
     findService(req.params.id as string);
     next(new CdsError('CDS_METHOD_NOT_ALLOWED', `${req.method} is not supported here; call the service with POST.`));
   });

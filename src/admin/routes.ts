@@ -61,6 +61,10 @@ export function summaryWindow(query: unknown, now: Date): { from: Date; to: Date
   const endOfToday = Date.parse(`${now.toISOString().slice(0, 10)}T00:00:00Z`) + DAY_MS;
   const end = new Date(to ? (to.length === 10 ? Date.parse(`${to}T00:00:00Z`) + DAY_MS : Date.parse(to)) : endOfToday);
   const start = from ? new Date(from.length === 10 ? `${from}T00:00:00Z` : from) : new Date(end.getTime() - (days ?? 30) * DAY_MS);
+  // Dates outside 2000-9998 are typos, and some stores cannot represent them.
+  const inRange = (d: Date) => Number.isFinite(d.getTime()) && d.getUTCFullYear() >= 2000 && d.getUTCFullYear() <= 9998;
+  if (!inRange(end)) throw new CdsError('CDS_INVALID_REQUEST', 'to must lie between the years 2000 and 9998.', ['to']);
+  if (!inRange(start)) throw new CdsError('CDS_INVALID_REQUEST', 'from must lie between the years 2000 and 9998.', ['from']);
   if (start >= end) throw new CdsError('CDS_INVALID_REQUEST', 'from must be before to.', ['from']);
   if (end.getTime() - start.getTime() > MAX_SUMMARY_DAYS * DAY_MS) {
     throw new CdsError('CDS_INVALID_REQUEST', `The window may cover at most ${MAX_SUMMARY_DAYS} days.`, ['from']);

@@ -29,7 +29,7 @@ const ONE_DECIMAL_AT_LEAST = new Set(['magnesium', 'potassium', 'calciumTotal', 
 export function reported(result: LabValue): string {
   const prefix = result.comparator ? COMPARATOR_TEXT[result.comparator] : '';
   let text = num(result.reported.value, 3);
-  if (ONE_DECIMAL_AT_LEAST.has(result.analyte) && !text.includes('.')) text = `${text}.0`;
+  if (ONE_DECIMAL_AT_LEAST.has(result.analyte) && /^\d+$/.test(text)) text = `${text}.0`;
   return `${prefix}${text} ${result.reported.unit}`;
 }
 
@@ -39,7 +39,7 @@ const DISPLAY_UNIT: Record<string, string> = { 'mL/min/{1.73_m2}': 'mL/min/1.73 
 export function canonical(result: LabValue, decimals = 2): string {
   const prefix = result.comparator ? COMPARATOR_TEXT[result.comparator] : '';
   let text = num(result.value, decimals);
-  if (ONE_DECIMAL_AT_LEAST.has(result.analyte) && !text.includes('.')) text = `${text}.0`;
+  if (ONE_DECIMAL_AT_LEAST.has(result.analyte) && /^\d+$/.test(text)) text = `${text}.0`;
   return `${prefix}${text} ${DISPLAY_UNIT[result.unit] ?? result.unit}`;
 }
 
@@ -59,7 +59,10 @@ export function md(text: string): string {
   return text.replace(/([\\`*_[\]|<>#])/g, '\\$1');
 }
 
-export function list(items: string[]): string {
-  if (items.length <= 1) return items.join('');
-  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+/** "a, b and c"; duplicates dropped, at most `max` named ("… and 3 more"). */
+export function list(items: string[], max = 6): string {
+  const unique = [...new Set(items)];
+  if (unique.length > max) return `${unique.slice(0, max).join(', ')} and ${unique.length - max} more`;
+  if (unique.length <= 1) return unique.join('');
+  return `${unique.slice(0, -1).join(', ')} and ${unique[unique.length - 1]}`;
 }

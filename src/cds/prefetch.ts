@@ -90,12 +90,12 @@ export async function gatherData(request: HookRequest, options: GatherOptions): 
 
   for (const [key, value] of Object.entries(prefetch)) {
     if (value === null) {
-      if (key in options.templates) provenance[key] = 'null';
+      if (Object.hasOwn(options.templates, key)) provenance[key] = 'null';
       continue;
     }
     if (value.resourceType === 'OperationOutcome') continue; // unsatisfied: refetched below if ours
     resources.push(...resourcesOf(value));
-    if (key in options.templates) provenance[key] = 'prefetch';
+    if (Object.hasOwn(options.templates, key)) provenance[key] = 'prefetch';
   }
 
   for (const [key, template] of Object.entries(options.templates)) {

@@ -8,6 +8,9 @@ import { z } from 'zod';
 
 // ---------------------------------------------------------------- request
 
+/** Text fields that end up in logs or the feedback store: no NUL characters (PostgreSQL refuses them). */
+const text = () => z.string().regex(/^[^\u0000]*$/, 'must not contain NUL characters');
+
 /** A FHIR logical id (FHIR R4 `id` datatype); anything else cannot be a patient id. */
 export const fhirIdPattern = /^[A-Za-z0-9\-.]{1,64}$/;
 
@@ -26,7 +29,7 @@ const extensionSchema = z.record(z.string(), z.unknown());
 
 export const hookRequestSchema = z.looseObject({
   hook: z.string().min(1),
-  hookInstance: z.string().min(1).max(256),
+  hookInstance: text().min(1).max(256),
   fhirServer: z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }).optional(),
   fhirAuthorization: fhirAuthorizationSchema.optional(),
   context: z.looseObject({}),
@@ -49,21 +52,21 @@ export type PatientViewContext = z.infer<typeof patientViewContextSchema>;
 // ---------------------------------------------------------------- feedback
 
 const codingSchema = z.looseObject({
-  system: z.string().min(1).optional(),
-  code: z.string().min(1),
-  display: z.string().min(1).optional(),
+  system: text().min(1).max(1000).optional(),
+  code: text().min(1).max(1000),
+  display: text().min(1).max(1000).optional(),
 });
 
 export const feedbackItemSchema = z
   .looseObject({
-    card: z.string().min(1).max(256),
+    card: text().min(1).max(256),
     outcome: z.enum(['accepted', 'overridden']),
-    acceptedSuggestions: z.array(z.looseObject({ id: z.string().min(1).max(256) })).optional(),
+    acceptedSuggestions: z.array(z.looseObject({ id: text().min(1).max(256) })).optional(),
     overrideReason: z
       .looseObject({
         // The sandbox sends a reason with code (+system) and no display.
         reason: codingSchema.optional(),
-        userComment: z.string().max(10_000).optional(),
+        userComment: text().max(10_000).optional(),
       })
       .optional(),
     outcomeTimestamp: z.iso.datetime({ offset: true }),

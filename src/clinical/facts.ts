@@ -77,7 +77,7 @@ const COMPARATORS = new Set<string>(['<', '<=', '>=', '>']);
 
 type Rec = Record<string, unknown>;
 const isRecord = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v : undefined);
 const strings = (values: unknown[]): string[] => values.filter((v): v is string => typeof v === 'string' && v !== '');
 
 /** A compiled lookup for one RuleConfig: LOINC → analyte, code sets as Sets. */
@@ -206,7 +206,8 @@ function readQuantity(c: Candidate, analyte: Analyte): Reading {
     loinc: c.loinc,
     value: converted.value,
     unit: converted.unit,
-    reported: { value, unit: unitText ?? converted.fromUnit },
+    // The unit as the lab wrote it, unless that text is unusable on a card (blank or very long).
+    reported: { value, unit: unitText && unitText.trim().length <= 20 ? unitText.trim() : converted.fromUnit.trim().slice(0, 20) },
     effective,
   };
   if (comparator && COMPARATORS.has(comparator)) lab.comparator = comparator as Comparator;

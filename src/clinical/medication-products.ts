@@ -37,5 +37,3 @@ for (const row of table.products as ProductRow[]) {
 export function ingredientOfProduct(rxcui: string): ProductIngredient | undefined {
   return productToIngredient.get(rxcui);
 }
-
-export const productMapSize = productToIngredient.size;

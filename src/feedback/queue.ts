@@ -96,13 +96,28 @@ export class QueuedFeedbackStore implements FeedbackStore {
       try {
         await this.inner.recordIssuedCards(batch.map((p) => p.card));
       } catch (error) {
-        failed = true;
         this.observer.error('recordIssuedCards', error as Error);
-        const retry = batch.filter((p) => (p.attempts += 1) < this.maxAttempts);
-        if (batch.length > retry.length) this.observer.dropped(batch.length - retry.length);
+        // One bad record must not take its batch down: write the rows one by one, and keep
+        // for a retry only those that still fail (the store may be down for all of them).
+        const unwritten = batch.length > 1 ? await this.writeOneByOne(batch) : batch;
+        failed = unwritten.length > 0;
+        const retry = unwritten.filter((p) => (p.attempts += 1) < this.maxAttempts);
+        if (unwritten.length > retry.length) this.observer.dropped(unwritten.length - retry.length);
         this.pending.unshift(...retry);
       }
     }
+  }
+
+  private async writeOneByOne(batch: Pending[]): Promise<Pending[]> {
+    const unwritten: Pending[] = [];
+    for (const item of batch) {
+      try {
+        await this.inner.recordIssuedCards([item.card]);
+      } catch {
+        unwritten.push(item);
+      }
+    }
+    return unwritten;
   }
 
   async recordFeedback(records: FeedbackRecord[]): Promise<{ stored: number; duplicates: number }> {

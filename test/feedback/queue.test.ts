@@ -93,6 +93,27 @@ describe('write queue', () => {
     await broken.close();
   });
 
+  test('one record the store refuses does not take the rest of its batch down', async () => {
+    class PickyStore extends GatedStore {
+      override async recordIssuedCards(cards: IssuedCard[]): Promise<void> {
+        if (cards.some((c) => c.cardUuid === 'bad')) throw new Error('invalid byte sequence');
+        await super.recordIssuedCards(cards);
+      }
+    }
+    const inner = new PickyStore();
+    inner.open();
+    const seen = recordingObserver();
+    const store = new QueuedFeedbackStore(inner, seen.observer, { flushIntervalMs: 1000, maxAttempts: 2 });
+    await store.recordIssuedCards([card({ cardUuid: 'ok-1' }), card({ cardUuid: 'bad' }), card({ cardUuid: 'ok-2' })]);
+    await store.flush();
+    expect(inner.batches.flat().map((c) => c.cardUuid).sort()).toEqual(['ok-1', 'ok-2']);
+    expect(store.pendingCount).toBe(1);
+    await store.flush();
+    expect(store.pendingCount).toBe(0);
+    expect(seen.dropped()).toBe(1);
+    await store.close();
+  });
+
   test('a full queue drops new records and counts them instead of growing', async () => {
     const inner = new GatedStore();
     const seen = recordingObserver();

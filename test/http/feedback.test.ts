@@ -62,6 +62,7 @@ describe('POST /cds-services/hypomagnesemia/feedback (CH-43..CH-45)', () => {
     ['accepted without acceptedSuggestions', { card: 'c', outcome: 'accepted', outcomeTimestamp: '2026-11-22T12:00:00Z' }, 'feedback.0.acceptedSuggestions'],
     ['no card', { outcome: 'overridden', outcomeTimestamp: '2026-11-22T12:00:00Z' }, 'feedback.0.card'],
     ['a timestamp that is not RFC 3339', { card: 'c', outcome: 'overridden', outcomeTimestamp: 'yesterday' }, 'feedback.0.outcomeTimestamp'],
+    ['a NUL character in the card id', { card: 'c\u0000x', outcome: 'overridden', outcomeTimestamp: '2026-11-22T12:00:00Z' }, 'feedback.0.card'],
   ])('400 for %s', async (_name, item, field) => {
     const res = await request(app).post(FEEDBACK).send({ feedback: [item] });
     expect(res.status).toBe(400);

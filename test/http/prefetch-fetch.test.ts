@@ -97,6 +97,17 @@ describe('data gathering: prefetch and FHIR callbacks (CH-21..CH-27)', () => {
     expect(res.body).toEqual({ cards: [] });
   });
 
+  test('prefetch keys named like built-in properties are just unknown keys', async () => {
+    const body = hookRequest({ patient, observations: [lowMg] });
+    body.prefetch.constructor = null;
+    body.prefetch.toString = { resourceType: 'Bundle', type: 'searchset', total: 0 };
+    const res = await request(app).post(URL).send(body);
+    expect(res.status).toBe(200);
+    expect(res.body.cards).toHaveLength(1);
+    const line = logs.lines.map((l) => JSON.parse(l)).filter((l) => l.route === '/cds-services/:id').pop();
+    expect(Object.keys(line.provenance).sort()).toEqual(['conditions', 'medications', 'observations', 'patient']);
+  });
+
   test('an empty searchset with total 0 and no entry is "no data" (T06)', async () => {
     const body = hookRequest({ patient });
     body.prefetch.observations = { resourceType: 'Bundle', type: 'searchset', total: 0 };

@@ -85,6 +85,9 @@ describe('admin routes', () => {
     ['days out of range', 'days=0', 'days'],
     ['an unknown parameter', 'bucket=hour', '(body)'],
     ['a malformed date', 'from=yesterday', 'from'],
+    ['a "to" in year 0', 'to=0000-01-01&days=1', 'to'],
+    ['a "to" past year 9998', 'to=9999-12-31&days=1', 'to'],
+    ['a "from" in year 1999', 'from=1999-12-31&to=2000-01-10', 'from'],
   ])('%s is a 400 naming the parameter', async (_name, query, field) => {
     const { app } = adminApp();
     const res = await request(app).get(`/admin/feedback/summary?${query}`).set(auth);

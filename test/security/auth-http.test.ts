@@ -176,6 +176,14 @@ describe('refused client tokens: 401 without detail', () => {
     expect(logLine.authFailure).toBe('no-token');
   });
 
+  it('service ids cannot be probed without a token: known and unknown ids answer alike', async () => {
+    const { app } = appUnderTest();
+    for (const path of ['/cds-services/hypomagnesemia', '/cds-services/no-such-service', '/cds-services/no-such-service/feedback']) {
+      expectBareUnauthorized(await request(app).post(path).send(LOW_MG));
+      expectBareUnauthorized(await request(app).get(path.replace('/feedback', '')));
+    }
+  });
+
   it('a non-Bearer scheme', async () => {
     expectBareUnauthorized((await callService(`Basic ${b64url('user:pass')}`)).res);
   });
