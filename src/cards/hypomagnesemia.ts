@@ -171,7 +171,7 @@ function modifierLines(m: Modifiers, config: RuleConfig, dosing: { iv?: IvDose }
   if (m.pediatric) {
     const p = m.pediatric;
     const weightText = p.weight ? `, weight ${num(p.weight.result.value, 1)} kg (${when(p.weight.result.effective)})` : '';
-    if (!dosing) lines.push(`**Child, ${p.ageYears} years${weightText}**: doses are weight-based.`);
+    if (!dosing) lines.push(`**Child, ${p.ageYears} years${weightText}**: recheck first; the dose then follows the child's weight.`);
     else if (p.weight) {
       lines.push(
         `**Child, ${p.ageYears} years${weightText}**: IV dose ${config.pediatric.ivMgPerKgLow}-${config.pediatric.ivMgPerKgHigh} mg/kg per dose (max ${config.pediatric.ivMaxGramsPerDose} g) over ${config.pediatric.ivInfusionHoursMin}-${config.pediatric.ivInfusionHoursMax} h; faster only for torsades or seizures. The label's ${config.pediatric.labelCeilingMgPerKg} mg/kg is an absolute ceiling, not a dose. Oral dose by paediatric formulary.`,
