@@ -17,6 +17,7 @@ import type { RuleConfig } from '../rules/config';
 import type { SkippedResult } from '../clinical/facts';
 import { age, canonical, datedValue, list, md, num, reported, valueWithConversion, when } from './format';
 import { ivDoseText, ivMedicationRequest, labServiceRequest, oralDoseText, oralMedicationRequest, type OrderContext } from './orders';
+import { HYPOMAGNESEMIA } from '../clinical/codes';
 
 /**
  * Assessment → CDS Hooks cards. Wording only: every number comes from the assessment or the rule
@@ -71,7 +72,7 @@ const TEST_NAMES: Record<LabTest, string> = {
 function source(config: RuleConfig): Card['source'] {
   return {
     label: `Magnesium CDS · rule set ${config.version}`,
-    topic: { system: 'http://snomed.info/sct', code: '190855004', display: 'Hypomagnesemia' },
+    topic: { ...HYPOMAGNESEMIA },
   };
 }
 

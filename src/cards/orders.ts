@@ -1,5 +1,5 @@
 import type { MedicationRequest, ServiceRequest, Dosage, CodeableConcept } from 'fhir/r4';
-import { ROUTES, SYSTEMS } from '../clinical/codes';
+import { HYPOMAGNESEMIA, LAB_PROCEDURE, ROUTES, SYSTEMS, TABLET_FORM } from '../clinical/codes';
 import type { IvDose, LabTest, OralDose } from '../rules/assessment';
 import type { RuleConfig } from '../rules/config';
 import { num } from './format';
@@ -15,10 +15,7 @@ export interface OrderContext {
   now: Date;
 }
 
-const HYPOMAGNESEMIA: CodeableConcept = {
-  coding: [{ system: SYSTEMS.snomed, code: '190855004', display: 'Hypomagnesemia' }],
-  text: 'Hypomagnesemia',
-};
+const HYPOMAGNESEMIA_REASON: CodeableConcept = { coding: [{ ...HYPOMAGNESEMIA }], text: HYPOMAGNESEMIA.display };
 
 function common(ctx: OrderContext) {
   return {
@@ -71,7 +68,7 @@ export function ivMedicationRequest(dose: IvDose, config: RuleConfig, ctx: Order
     },
     ...common(ctx),
     authoredOn: ctx.now.toISOString(),
-    reasonCode: [HYPOMAGNESEMIA],
+    reasonCode: [HYPOMAGNESEMIA_REASON],
     dosageInstruction: [
       {
         text: `${config.iv.product.display} ${ivDoseText(dose)}; not faster than ${config.iv.maxMgPerMinute} mg/min outside emergencies`,
@@ -94,9 +91,9 @@ export function oralMedicationRequest(dose: OralDose, config: RuleConfig, ctx: O
       {
         doseQuantity: {
           value: dose.tabletsPerDose,
-          unit: 'tablet',
-          system: 'http://terminology.hl7.org/CodeSystem/v3-orderableDrugForm',
-          code: 'TAB',
+          unit: TABLET_FORM.unit,
+          system: TABLET_FORM.system,
+          code: TABLET_FORM.code,
         },
       },
     ];
@@ -111,7 +108,7 @@ export function oralMedicationRequest(dose: OralDose, config: RuleConfig, ctx: O
     },
     ...common(ctx),
     authoredOn: ctx.now.toISOString(),
-    reasonCode: [HYPOMAGNESEMIA],
+    reasonCode: [HYPOMAGNESEMIA_REASON],
     dosageInstruction: [dosage],
   };
 }
@@ -122,12 +119,12 @@ export function labServiceRequest(test: LabTest, afterHours: number, config: Rul
     resourceType: 'ServiceRequest',
     status: 'draft',
     intent: 'proposal',
-    category: [{ coding: [{ system: SYSTEMS.snomed, code: '108252007', display: 'Laboratory procedure' }] }],
+    category: [{ coding: [{ ...LAB_PROCEDURE }] }],
     code: { coding: [coding], text: coding.display },
     ...common(ctx),
     occurrenceDateTime: new Date(ctx.now.getTime() + afterHours * 3_600_000).toISOString(),
     authoredOn: ctx.now.toISOString(),
-    reasonCode: [HYPOMAGNESEMIA],
+    reasonCode: [HYPOMAGNESEMIA_REASON],
     note: [{ text: note }],
   };
 }

@@ -156,6 +156,15 @@ export const defaultLabOrders = {
   creatinine: { system: SYSTEMS.loinc, code: '2160-0', display: 'Creatinine [Mass/volume] in Serum or Plasma' },
 };
 
+/** The finding the cards are about, their source topic and the orders' reason (§7.3, V). */
+export const HYPOMAGNESEMIA = { system: SYSTEMS.snomed, code: '190855004', display: 'Hypomagnesemia' } as const;
+
+/** Category of the follow-up lab orders. */
+export const LAB_PROCEDURE = { system: SYSTEMS.snomed, code: '108252007', display: 'Laboratory procedure' } as const;
+
+/** Dose unit of the oral suggestion (HL7 v3 orderable drug form). */
+export const TABLET_FORM = { system: 'http://terminology.hl7.org/CodeSystem/v3-orderableDrugForm', code: 'TAB', unit: 'tablet' } as const;
+
 /** Routes for suggestions (§7.3). */
 export const ROUTES = {
   iv: { system: SYSTEMS.snomed, code: '47625008', display: 'Intravenous route' },

@@ -1,5 +1,5 @@
 import type { Resource } from 'fhir/r4';
-import { SYSTEMS, type Analyte, type ConceptSet } from './codes';
+import { ROUTES, SYSTEMS, type Analyte, type ConceptSet } from './codes';
 import { paths } from './paths';
 import { parseFhirDateTime } from './time';
 import { toCanonicalUnit, type UnitProblem } from '../fhir/quantity';
@@ -352,8 +352,8 @@ function readMedications(orders: Rec[], medicationsById: Map<string, Rec>, index
     const oralSalt = index.magnesiumNames.some((p) => p.test(allText));
     const sulfate = /\bmagnesium sulfate\b/i.test(allText);
     if (oralSalt || sulfate) {
-      const oralWords = /\boral\b|\btablet\b|\bcapsule\b|\bby mouth\b|\bpo\b/.test(`${allText} ${routeWords}`) || routeCodes.includes('26643006');
-      const ivWords = /\binjection\b|\binfusion\b|\bintravenous\b|\biv\b/.test(`${allText} ${routeWords}`) || routeCodes.includes('47625008');
+      const oralWords = /\boral\b|\btablet\b|\bcapsule\b|\bby mouth\b|\bpo\b/.test(`${allText} ${routeWords}`) || routeCodes.includes(ROUTES.oral.code);
+      const ivWords = /\binjection\b|\binfusion\b|\bintravenous\b|\biv\b/.test(`${allText} ${routeWords}`) || routeCodes.includes(ROUTES.iv.code);
       out.magnesium.push({ display, oral: (oralSalt && !ivWords) || (sulfate && oralWords && !ivWords) });
     }
   }
