@@ -10,7 +10,7 @@ import { createMetrics } from './observability/metrics';
 import { storeObserver } from './observability/store-observer';
 
 /** Process entry: configuration, listen, graceful shutdown. */
-function main(): void {
+async function main(): Promise<void> {
   let config;
   let rules;
   let security: Security;
@@ -30,7 +30,7 @@ function main(): void {
   const metrics = createMetrics();
   let created;
   try {
-    created = createFeedbackStore(config.feedback, storeObserver(metrics, logger));
+    created = await createFeedbackStore(config.feedback, storeObserver(metrics, logger));
   } catch (error) {
     // An unusable SQLite file (permissions, corrupt file) is a deployment error: say which.
     process.stderr.write(`Cannot open the feedback store at ${config.feedback.sqlitePath}: ${(error as Error).message}\n`);
@@ -92,4 +92,4 @@ function main(): void {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
-main();
+void main();

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hookRequest, observation, ROOT } from '../helpers';
 
@@ -114,4 +116,23 @@ it('start-up fails with exit code 2 on an invalid clients file, naming the probl
   expect(code).toBe(2);
   expect(err).toMatch(/developmentOnly/);
   expect(err).toMatch(/sandbox is not trusted in production/);
+});
+
+it('start-up fails with exit code 2 when the SQLite feedback file cannot be opened, naming the path', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cds-badstore-'));
+  try {
+    writeFileSync(join(dir, 'a-file'), '');
+    const dbPath = join(dir, 'a-file', 'feedback.sqlite');
+    const child = spawn(process.execPath, ['-r', join(ROOT, 'test', 'fixtures', 'ts-register.js'), join(ROOT, 'src', 'server.ts')], {
+      env: { PATH: process.env.PATH ?? '', PORT: '0', NODE_ENV: 'test', FEEDBACK_DB_PATH: dbPath },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr!.on('data', (c) => (err += String(c)));
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    expect(code).toBe(2);
+    expect(err).toContain(`Cannot open the feedback store at ${dbPath}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
