@@ -107,12 +107,13 @@ export function createApp(deps: AppDeps) {
     res.locals.call = {} as CallLog;
     res.on('finish', () => {
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-      const call = res.locals.call as CallLog;
-      const route = req.route ? `${req.baseUrl}${req.route.path}` : 'unmatched';
-      const entry = { method: req.method, route, status: res.statusCode, durationMs: Math.round(durationMs * 100) / 100, ...call };
       // Metrics label by route pattern only: raw paths would make unbounded label sets.
-      metrics.httpRequest(req.route ? `${req.baseUrl}${req.route.path}` : 'unmatched', req.method, res.statusCode, durationMs / 1000);
-      if (res.statusCode >= 500) logger.error(entry, 'request failed');
+      const route = req.route ? `${req.baseUrl}${req.route.path}` : 'unmatched';
+      metrics.httpRequest(route, req.method, res.statusCode, durationMs / 1000);
+      const level = res.statusCode >= 500 ? 'error' : 'info';
+      if (!logger.isLevelEnabled(level)) return;
+      const entry = { method: req.method, route, status: res.statusCode, durationMs: Math.round(durationMs * 100) / 100, ...(res.locals.call as CallLog) };
+      if (level === 'error') logger.error(entry, 'request failed');
       else logger.info(entry, 'request');
     });
     next();
@@ -122,35 +123,8 @@ export function createApp(deps: AppDeps) {
   // precise 400 for what is wrong with it, not a silent empty object.
   const json = express.json({ limit: config.bodyLimitBytes, type: () => true, strict: false });
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  app.get('/readyz', async (_req, res, next) => {
-    try {
-      const ready = await store.isReady();
-      res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready' });
-    } catch (error) {
-      next(error);
-    }
-  });
-
-  if (config.metricsEnabled) {
-    app.get('/metrics', async (_req, res, next) => {
-      try {
-        res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-      } catch (error) {
-        next(error);
-      }
-    });
-  }
-  // Admin routes exist only when a token is configured.
-  if (config.adminToken) app.use('/admin', adminRouter({ token: config.adminToken, store, now }));
-
-  // Discovery: https://cds-hooks.hl7.org/2.0/#discovery
-  app.get('/cds-services', auth('discovery'), (_req, res) => {
-    res.type('application/json').send(discoveryBody);
-  });
-
+  // The hook and feedback routes come first: they carry nearly all traffic, and express tries
+  // routes in the order they were added.
   const findService = (id: string): RegisteredService => {
     const service = registry.get(id);
     if (!service) throw new CdsError('CDS_UNKNOWN_SERVICE', `No CDS service "${id.slice(0, 80)}" here; see GET /cds-services.`);
@@ -224,6 +198,35 @@ export function createApp(deps: AppDeps) {
     } catch (error) {
       next(error);
     }
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res, next) => {
+    try {
+      const ready = await store.isReady();
+      res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready' });
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  if (config.metricsEnabled) {
+    app.get('/metrics', async (_req, res, next) => {
+      try {
+        res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+      } catch (error) {
+        next(error);
+      }
+    });
+  }
+  // Admin routes exist only when a token is configured.
+  if (config.adminToken) app.use('/admin', adminRouter({ token: config.adminToken, store, now }));
+
+  // Discovery: https://cds-hooks.hl7.org/2.0/#discovery
+  app.get('/cds-services', auth('discovery'), (_req, res) => {
+    res.type('application/json').send(discoveryBody);
   });
 
   app.all('/cds-services/:id', auth('service'), (req, _res, next) => {

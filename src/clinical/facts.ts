@@ -91,7 +91,10 @@ export interface FactIndex {
   renal: CompiledConceptSet;
   depletingByRxcui: Map<string, { name: string; drugClass: string }>;
   depletingNames: Array<{ pattern: RegExp; rxcui: string; name: string; drugClass: string }>;
-  magnesiumNames: RegExp[];
+  /** Matches a text iff some depletingNames pattern does: one scan rules out most orders. */
+  anyDepletingName: RegExp;
+  /** Matches a text iff one of the oral magnesium names does. */
+  anyMagnesiumName: RegExp;
 }
 
 interface CompiledConceptSet {
@@ -102,7 +105,10 @@ interface CompiledConceptSet {
 }
 
 const normaliseIcd = (code: string) => code.toUpperCase().replace('.', '');
-const wordPattern = (name: string) => new RegExp(`\\b${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'i');
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const wordPattern = (name: string) => new RegExp(`\\b${escapeRegExp(name)}\\b`, 'i');
+/** One pattern for a whole list of names (never matches when the list is empty). */
+const anyWordPattern = (names: string[]) => (names.length === 0 ? /(?!)/ : new RegExp(`\\b(?:${names.map(escapeRegExp).join('|')})\\b`, 'i'));
 
 function compileConceptSet(set: ConceptSet): CompiledConceptSet {
   return {
@@ -133,14 +139,15 @@ export function buildFactIndex(config: RuleConfig): FactIndex {
     depletingNames: config.codes.depletingIngredients.flatMap((i) =>
       [i.name, ...(i.aliases ?? [])].map((name) => ({ pattern: wordPattern(name), rxcui: i.rxcui, name: i.name, drugClass: i.drugClass })),
     ),
-    magnesiumNames: config.codes.oralMagnesiumNames.map(wordPattern),
+    anyDepletingName: anyWordPattern(config.codes.depletingIngredients.flatMap((i) => [i.name, ...(i.aliases ?? [])])),
+    anyMagnesiumName: anyWordPattern(config.codes.oralMagnesiumNames),
   };
 }
 
 /** True when the resource names a different patient than the one in context. */
-function aboutOtherPatient(resource: Rec, patientId: string): boolean {
+function aboutOtherPatient(resource: Rec, patientId: string, ownReference: string): boolean {
   const ref = isRecord(resource.subject) ? str(resource.subject.reference) : isRecord(resource.patient) ? str(resource.patient.reference) : undefined;
-  if (!ref) return false;
+  if (!ref || ref === ownReference) return false;
   const m = /(?:^|\/)Patient\/([^/]+?)(?:\/_history\/.*)?$/.exec(ref);
   return m !== null && m[1] !== patientId;
 }
@@ -339,7 +346,8 @@ function readMedications(orders: Rec[], medicationsById: Map<string, Rec>, index
     }
     const names = [...productIngredientNames, ...(productDisplay ? [productDisplay] : []), ...texts];
     let depleting = rxcuis.map((rxcui) => index.depletingByRxcui.get(rxcui)).find((x) => x !== undefined);
-    if (!depleting) {
+    if (!depleting && names.some((t) => index.anyDepletingName.test(t))) {
+      // Which ingredient: the first in the configured order whose name appears.
       const hit = index.depletingNames.find((n) => names.some((t) => n.pattern.test(t)));
       if (hit) depleting = { name: hit.name, drugClass: hit.drugClass };
     }
@@ -349,7 +357,7 @@ function readMedications(orders: Rec[], medicationsById: Map<string, Rec>, index
     }
     const allText = names.join(' ').toLowerCase();
     // Oral salts (oxide, chloride, citrate …) are oral products; magnesium sulfate is oral only when the order says so.
-    const oralSalt = index.magnesiumNames.some((p) => p.test(allText));
+    const oralSalt = index.anyMagnesiumName.test(allText);
     const sulfate = /\bmagnesium sulfate\b/i.test(allText);
     if (oralSalt || sulfate) {
       const oralWords = /\boral\b|\btablet\b|\bcapsule\b|\bby mouth\b|\bpo\b/.test(`${allText} ${routeWords}`) || routeCodes.includes(ROUTES.oral.code);
@@ -373,6 +381,7 @@ export function extractFacts(resources: Resource[], patientId: string, index: Fa
   const medicationsById = new Map<string, Rec>();
   let patient: Rec | undefined;
   let otherPatientResources = 0;
+  const ownReference = `Patient/${patientId}`;
 
   for (const raw of resources) {
     const resource = raw as unknown as Rec;
@@ -380,7 +389,7 @@ export function extractFacts(resources: Resource[], patientId: string, index: Fa
       case 'Observation': {
         const picked = loincOf(resource, index);
         if (!picked) break;
-        if (aboutOtherPatient(resource, patientId)) {
+        if (aboutOtherPatient(resource, patientId, ownReference)) {
           otherPatientResources += 1;
           break;
         }
@@ -390,12 +399,12 @@ export function extractFacts(resources: Resource[], patientId: string, index: Fa
         break;
       }
       case 'Condition':
-        if (aboutOtherPatient(resource, patientId)) otherPatientResources += 1;
+        if (aboutOtherPatient(resource, patientId, ownReference)) otherPatientResources += 1;
         else conditions.push(resource);
         break;
       case 'MedicationRequest':
       case 'MedicationStatement':
-        if (aboutOtherPatient(resource, patientId)) otherPatientResources += 1;
+        if (aboutOtherPatient(resource, patientId, ownReference)) otherPatientResources += 1;
         else orders.push(resource);
         break;
       case 'Medication':

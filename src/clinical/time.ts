@@ -3,13 +3,12 @@
  * (it can only make a result look older, never fresher); year or month precision and a time
  * without a zone are too vague to date a lab result and give undefined.
  */
-const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+/** A full date, optionally with a time that carries its zone (Z or ±hh:mm). */
+const DATE_OR_DATE_TIME = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
 
 export function parseFhirDateTime(value: unknown): Date | undefined {
-  if (typeof value !== 'string') return undefined;
-  if (!DATE_ONLY.test(value) && !DATE_TIME.test(value)) return undefined;
-  const ms = Date.parse(DATE_ONLY.test(value) ? `${value}T00:00:00Z` : value);
+  if (typeof value !== 'string' || !DATE_OR_DATE_TIME.test(value)) return undefined;
+  const ms = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
   return Number.isFinite(ms) ? new Date(ms) : undefined;
 }
 

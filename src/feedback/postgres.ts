@@ -103,7 +103,7 @@ export class PostgresFeedbackStore implements FeedbackStore {
     if (cards.length === 0) return;
     await this.withClient((client) =>
       this.inTransaction(client, async () => {
-        // One statement per table for the whole batch: unnest() of parallel arrays.
+        // One statement for the whole batch: unnest() of parallel arrays.
         await client.query(
           `INSERT INTO issued_cards (card_uuid, service_id, hook_instance, kind, indicator, rule_ids, suggestion_uuids, suggestion_tags, issued_at)
            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[], $8::jsonb[], $9::timestamptz[])
@@ -120,13 +120,6 @@ export class PostgresFeedbackStore implements FeedbackStore {
             cards.map((c) => toIso(c.issuedAt)),
           ],
         );
-        const pairs = cards.flatMap((c) => c.ruleIds.map((ruleId) => [c.cardUuid, ruleId] as const));
-        if (pairs.length > 0) {
-          await client.query(
-            'INSERT INTO issued_card_rules (card_uuid, rule_id) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING',
-            [pairs.map(([card]) => card), pairs.map(([, rule]) => rule)],
-          );
-        }
       }),
     );
   }
@@ -173,8 +166,8 @@ export class PostgresFeedbackStore implements FeedbackStore {
     const day = `to_char(c.issued_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')`;
     return this.withClient(async (client) => {
       const issued = await client.query(
-        `SELECT COALESCE(r.rule_id, $3) AS "ruleId", c.indicator, ${day} AS day, COUNT(*)::int AS issued
-         FROM issued_cards c LEFT JOIN issued_card_rules r ON r.card_uuid = c.card_uuid
+        `SELECT COALESCE(r.rule_id, $3) AS "ruleId", c.indicator, ${day} AS day, COUNT(DISTINCT c.card_uuid)::int AS issued
+         FROM issued_cards c LEFT JOIN LATERAL jsonb_array_elements_text(c.rule_ids) AS r(rule_id) ON true
          WHERE c.issued_at >= $1 AND c.issued_at < $2
          GROUP BY 1, 2, 3`,
         [...window, NO_RULE],
@@ -222,7 +215,6 @@ export class PostgresFeedbackStore implements FeedbackStore {
     return this.withClient((client) =>
       this.inTransaction(client, async () => {
         const feedback = await client.query('DELETE FROM feedback WHERE received_at < $1', [limit]);
-        await client.query('DELETE FROM issued_card_rules r USING issued_cards c WHERE r.card_uuid = c.card_uuid AND c.issued_at < $1', [limit]);
         const cards = await client.query('DELETE FROM issued_cards WHERE issued_at < $1', [limit]);
         return (feedback.rowCount ?? 0) + (cards.rowCount ?? 0);
       }),

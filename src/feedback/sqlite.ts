@@ -42,7 +42,6 @@ const parse = <T>(text: string): T => JSON.parse(text) as T;
 export class SqliteFeedbackStore implements FeedbackStore {
   private readonly db: Database.Database;
   private readonly insertCard: Database.Statement;
-  private readonly insertRule: Database.Statement;
   private readonly insertFeedback: Database.Statement;
   private closed = false;
 
@@ -57,7 +56,6 @@ export class SqliteFeedbackStore implements FeedbackStore {
       (card_uuid, service_id, hook_instance, kind, indicator, rule_ids, suggestion_uuids, suggestion_tags, issued_at)
       VALUES (@cardUuid, @serviceId, @hookInstance, @kind, @indicator, @ruleIds, @suggestionUuids, @suggestionTags, @issuedAt)
       ON CONFLICT (card_uuid) DO NOTHING`);
-    this.insertRule = this.db.prepare('INSERT INTO issued_card_rules (card_uuid, rule_id) VALUES (?, ?) ON CONFLICT DO NOTHING');
     this.insertFeedback = this.db.prepare(`INSERT INTO feedback
       (key, service_id, card_uuid, outcome, accepted_suggestions, override_system, override_code, outcome_timestamp, outcome_at, received_at)
       VALUES (@key, @serviceId, @cardUuid, @outcome, @acceptedSuggestions, @overrideSystem, @overrideCode, @outcomeTimestamp, @outcomeAt, @receivedAt)
@@ -94,7 +92,6 @@ export class SqliteFeedbackStore implements FeedbackStore {
           suggestionTags: card.suggestionTags ? JSON.stringify(card.suggestionTags) : null,
           issuedAt: new Date(card.issuedAt).toISOString(),
         });
-        for (const ruleId of card.ruleIds) this.insertRule.run(card.cardUuid, ruleId);
       }
     })();
   }
@@ -140,8 +137,8 @@ export class SqliteFeedbackStore implements FeedbackStore {
   async summarySource(range: SummaryRange): Promise<SummarySource> {
     const window = { from: range.from.toISOString(), to: range.to.toISOString(), none: NO_RULE };
     const issued = this.db
-      .prepare(`SELECT COALESCE(r.rule_id, @none) AS ruleId, c.indicator AS indicator, substr(c.issued_at, 1, 10) AS day, COUNT(*) AS issued
-        FROM issued_cards c LEFT JOIN issued_card_rules r ON r.card_uuid = c.card_uuid
+      .prepare(`SELECT COALESCE(r.value, @none) AS ruleId, c.indicator AS indicator, substr(c.issued_at, 1, 10) AS day, COUNT(DISTINCT c.card_uuid) AS issued
+        FROM issued_cards c LEFT JOIN json_each(c.rule_ids) r
         WHERE c.issued_at >= @from AND c.issued_at < @to
         GROUP BY 1, 2, 3`)
       .all(window) as SummarySource['issued'];
@@ -187,7 +184,6 @@ export class SqliteFeedbackStore implements FeedbackStore {
     const limit = cutoff.toISOString();
     return this.db.transaction(() => {
       let removed = this.db.prepare('DELETE FROM feedback WHERE received_at < ?').run(limit).changes;
-      this.db.prepare('DELETE FROM issued_card_rules WHERE card_uuid IN (SELECT card_uuid FROM issued_cards WHERE issued_at < ?)').run(limit);
       removed += this.db.prepare('DELETE FROM issued_cards WHERE issued_at < ?').run(limit).changes;
       return removed;
     }).immediate();

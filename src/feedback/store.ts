@@ -125,7 +125,7 @@ export class MemoryFeedbackStore implements FeedbackStore {
       if (card.issuedAt < from || card.issuedAt >= to) continue;
       const day = card.issuedAt.slice(0, 10);
       perDay.set(day, (perDay.get(day) ?? 0) + 1);
-      for (const ruleId of card.ruleIds.length > 0 ? card.ruleIds : [NO_RULE]) {
+      for (const ruleId of card.ruleIds.length > 0 ? new Set(card.ruleIds) : [NO_RULE]) {
         const id = `${ruleId}\u001f${card.indicator}\u001f${day}`;
         const row = perRule.get(id) ?? { ruleId, indicator: card.indicator, day, issued: 0 };
         row.issued += 1;

@@ -7,11 +7,18 @@ import type { Suggestion } from '../cds/schemas';
  * templates, never from the patient's data.
  */
 export function suggestionTag(suggestion: Suggestion): string {
-  const resources = (suggestion.actions ?? []).map((a) => a.resource as { resourceType?: unknown; dosageInstruction?: unknown } | undefined);
-  const medication = resources.find((r) => r?.resourceType === 'MedicationRequest');
+  // One pass over the actions (this runs for every card issued).
+  const types: string[] = [];
+  let medication: { dosageInstruction?: unknown } | undefined;
+  for (const action of suggestion.actions ?? []) {
+    const resource = action.resource as { resourceType?: unknown; dosageInstruction?: unknown } | undefined;
+    const type = resource?.resourceType;
+    if (typeof type !== 'string') continue;
+    if (!types.includes(type)) types.push(type);
+    if (type === 'MedicationRequest') medication ??= resource;
+  }
   const dosage = Array.isArray(medication?.dosageInstruction) ? (medication.dosageInstruction[0] as { route?: { text?: unknown; coding?: Array<{ display?: unknown }> } } | undefined) : undefined;
   const route = dosage?.route?.text ?? dosage?.route?.coding?.[0]?.display;
-  const types = [...new Set(resources.map((r) => r?.resourceType).filter((t): t is string => typeof t === 'string'))];
   const what = typeof route === 'string' && route ? `${route.slice(0, 40)} order` : types.length > 0 ? types.join(' + ') : 'no action';
   return suggestion.isRecommended ? `${what} (recommended)` : what;
 }

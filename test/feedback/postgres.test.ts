@@ -22,7 +22,7 @@ afterAll(async () => {
 async function truncate(url: string): Promise<void> {
   const client = new Client({ connectionString: url });
   await client.connect();
-  await client.query('TRUNCATE issued_cards, issued_card_rules, feedback');
+  await client.query('TRUNCATE issued_cards, feedback');
   await client.end();
 }
 

@@ -33,6 +33,28 @@ describe('sqlite file', () => {
     db.close();
   });
 
+  test('a file written before migration 2 keeps its per-rule counts (read from issued_cards.rule_ids)', async () => {
+    const path = tempFile();
+    const first = new SqliteFeedbackStore(path);
+    await first.close();
+    // Back to the version-1 schema, with a card recorded the version-1 way.
+    const db = new Database(path);
+    db.exec(`DELETE FROM schema_migrations WHERE version > 1;
+      CREATE TABLE issued_card_rules (card_uuid TEXT NOT NULL, rule_id TEXT NOT NULL, PRIMARY KEY (card_uuid, rule_id));`);
+    db.prepare(`INSERT INTO issued_cards (card_uuid, service_id, hook_instance, kind, indicator, rule_ids, suggestion_uuids, suggestion_tags, issued_at)
+      VALUES ('old-1', 'hypomagnesemia', 'h', 'replacement', 'warning', '["R-CLS-2","R-MOD-1"]', '[]', NULL, '2026-11-20T10:00:00.000Z')`).run();
+    db.prepare(`INSERT INTO issued_card_rules VALUES ('old-1', 'R-CLS-2'), ('old-1', 'R-MOD-1')`).run();
+    db.close();
+    const store = new SqliteFeedbackStore(path);
+    expect(store.appliedMigrations()).toEqual(migrations.map((m) => m.version));
+    const source = await store.summarySource({ from: new Date('2026-11-19T00:00:00Z'), to: new Date('2026-11-22T00:00:00Z') });
+    expect(source.issued.map((r) => r.ruleId).sort()).toEqual(['R-CLS-2', 'R-MOD-1']);
+    await store.close();
+    const after = new Database(path, { readonly: true });
+    expect(after.prepare("SELECT name FROM sqlite_master WHERE name = 'issued_card_rules'").get()).toBeUndefined();
+    after.close();
+  });
+
   test('acknowledged feedback survives the process losing the store without a clean close', async () => {
     const path = tempFile();
     const first = new SqliteFeedbackStore(path);

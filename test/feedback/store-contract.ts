@@ -135,6 +135,14 @@ export function describeStoreContract(name: string, open: () => Promise<Feedback
       expect(buildSummary(await store.summarySource(WINDOW), WINDOW).totals.issued).toBe(0);
     });
 
+    test('a card counts once per rule in the summary, also when its rule list repeats an id', async () => {
+      await store.recordIssuedCards([card({ cardUuid: 'r-1', ruleIds: ['R-CLS-2', 'R-CLS-2', 'R-MOD-1'] }), card({ cardUuid: 'r-2', ruleIds: ['R-CLS-2'] })]);
+      const source = await store.summarySource(WINDOW);
+      const count = (ruleId: string) => source.issued.filter((row) => row.ruleId === ruleId).reduce((sum, row) => sum + Number(row.issued), 0);
+      expect(count('R-CLS-2')).toBe(2);
+      expect(count('R-MOD-1')).toBe(1);
+    });
+
     test('ready while open, not ready once closed', async () => {
       expect(await store.isReady()).toBe(true);
       await store.close();
