@@ -36,7 +36,8 @@ interface Pending {
 export class QueuedFeedbackStore implements FeedbackStore {
   private pending: Pending[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> | undefined;
+  /** The write in progress (writes run one after another). */
+  private writing: Promise<void> = Promise.resolve();
   private closed = false;
   private readonly maxBatch: number;
   private readonly flushIntervalMs: number;
@@ -67,7 +68,7 @@ export class QueuedFeedbackStore implements FeedbackStore {
     const room = Math.max(0, this.maxPending - this.pending.length);
     if (room < cards.length) this.observer.dropped(cards.length - room);
     for (const card of cards.slice(0, room)) this.pending.push({ card, attempts: 0 });
-    if (this.pending.length >= this.maxBatch) void this.flush();
+    if (this.pending.length >= this.maxBatch) void this.writeQueued();
     else this.schedule();
   }
 
@@ -75,24 +76,38 @@ export class QueuedFeedbackStore implements FeedbackStore {
     if (this.timer || this.pending.length === 0 || this.closed) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.flush();
+      void this.writeQueued();
     }, this.flushIntervalMs);
     this.timer.unref();
   }
 
-  /** Writes everything queued so far; resolves when done (failures are reported, not thrown). */
-  flush(): Promise<void> {
-    this.flushing ??= this.drain().finally(() => {
-      this.flushing = undefined;
-      this.schedule();
-    });
-    return this.flushing;
+  /**
+   * Writes the records queued when the previous write finished, then returns; records arriving
+   * meanwhile wait for the next interval. Under load this gives one batch per interval, not a
+   * stream of one-record commits (each waiting for the disk). Resolves false when the store failed.
+   */
+  private writeQueued(): Promise<boolean> {
+    const run = this.writing.then(() => this.drain(this.pending.length));
+    this.writing = run.then(
+      () => this.schedule(),
+      () => this.schedule(),
+    );
+    return run;
   }
 
-  private async drain(): Promise<void> {
-    let failed = false;
-    while (this.pending.length > 0 && !failed) {
-      const batch = this.pending.splice(0, this.maxBatch);
+  /** Writes everything queued, also what arrives meanwhile; stops early when the store fails. */
+  async flush(): Promise<void> {
+    await this.writing;
+    while (this.pending.length > 0) {
+      if (!(await this.writeQueued())) return;
+    }
+  }
+
+  private async drain(count: number): Promise<boolean> {
+    let left = count;
+    while (left > 0 && this.pending.length > 0) {
+      const batch = this.pending.splice(0, Math.min(this.maxBatch, left));
+      left -= batch.length;
       try {
         await this.inner.recordIssuedCards(batch.map((p) => p.card));
       } catch (error) {
@@ -100,12 +115,14 @@ export class QueuedFeedbackStore implements FeedbackStore {
         // One bad record must not take its batch down: write the rows one by one, and keep
         // for a retry only those that still fail (the store may be down for all of them).
         const unwritten = batch.length > 1 ? await this.writeOneByOne(batch) : batch;
-        failed = unwritten.length > 0;
+        if (unwritten.length === 0) continue;
         const retry = unwritten.filter((p) => (p.attempts += 1) < this.maxAttempts);
         if (unwritten.length > retry.length) this.observer.dropped(unwritten.length - retry.length);
         this.pending.unshift(...retry);
+        return false;
       }
     }
+    return true;
   }
 
   private async writeOneByOne(batch: Pending[]): Promise<Pending[]> {

@@ -114,6 +114,30 @@ describe('write queue', () => {
     await store.close();
   });
 
+  test('records that arrive while a batch is being written wait for the next interval', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+    try {
+      const inner = new GatedStore();
+      const store = new QueuedFeedbackStore(inner, recordingObserver().observer, { flushIntervalMs: 200 });
+      const settle = () => new Promise((resolve) => setImmediate(resolve));
+      await store.recordIssuedCards([card({ cardUuid: 'b-1' })]);
+      jest.advanceTimersByTime(200); // the interval is up: b-1 is being written (the store is slow)
+      await settle();
+      for (const id of ['b-2', 'b-3', 'b-4']) await store.recordIssuedCards([card({ cardUuid: id })]);
+      inner.open();
+      await settle();
+      // Not one tiny commit per record as they trickle in: b-2..b-4 wait for their interval.
+      expect(inner.batches.map((b) => b.map((c) => c.cardUuid))).toEqual([['b-1']]);
+      expect(store.pendingCount).toBe(3);
+      jest.advanceTimersByTime(200);
+      await settle();
+      expect(inner.batches.map((b) => b.map((c) => c.cardUuid))).toEqual([['b-1'], ['b-2', 'b-3', 'b-4']]);
+      await store.close();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   test('a full queue drops new records and counts them instead of growing', async () => {
     const inner = new GatedStore();
     const seen = recordingObserver();
