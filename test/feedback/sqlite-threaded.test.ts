@@ -7,6 +7,9 @@ import { ThreadedSqliteStore } from '../../src/feedback/sqlite-threaded';
 import { ROOT } from '../helpers';
 import { accepted, card, describeStoreContract } from './store-contract';
 
+// Each thread loads the TypeScript sources through the transpile hook: slow to start on a busy machine.
+jest.setTimeout(60_000);
+
 /** The thread runs the TypeScript sources through the same hook the process tests use. */
 const execArgv = ['-r', join(ROOT, 'test', 'fixtures', 'ts-register.js')];
 
