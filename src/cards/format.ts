@@ -3,14 +3,33 @@ import type { DatedResult } from '../rules/assessment';
 
 /** Text formatting shared by the card builders (no clinical decisions here). */
 
+/**
+ * Number → text is a large share of building a card (`toFixed` is slow in V8), and a card shows
+ * the same few values (doses, thresholds, results) many times: remembered per number of decimals.
+ */
+const numberTexts = new Map<number, Map<number, string>>();
+const MAX_REMEMBERED = 2_000;
+
 /** Up to `decimals` decimals, trailing zeros dropped: 2 → "2", 0.5 → "0.5", 1.3368 → "1.34". */
 export function num(value: number, decimals = 2): string {
-  return String(Number(value.toFixed(decimals)));
+  let texts = numberTexts.get(decimals);
+  if (!texts) numberTexts.set(decimals, (texts = new Map()));
+  let text = texts.get(value);
+  if (text === undefined) {
+    text = String(Number(value.toFixed(decimals)));
+    if (texts.size >= MAX_REMEMBERED) texts.clear();
+    texts.set(value, text);
+  }
+  return text;
 }
 
-/** "2026-11-22 10:00 UTC" */
+const two = (n: number) => (n < 10 ? `0${n}` : String(n));
+
+/** "2026-11-22 10:00 UTC": the ISO date and minute, built without `toISOString` (it is slow). */
 export function when(date: Date): string {
-  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  const year = date.getUTCFullYear();
+  if (year < 1000 || year > 9999) return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  return `${year}-${two(date.getUTCMonth() + 1)}-${two(date.getUTCDate())} ${two(date.getUTCHours())}:${two(date.getUTCMinutes())} UTC`;
 }
 
 /** "3 h ago", "2 days ago", "just now". */

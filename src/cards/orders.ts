@@ -15,6 +15,18 @@ export interface OrderContext {
   now: Date;
 }
 
+/** FHIR instant text; one card set asks for the same few instants many times (toISOString is slow). */
+const instantTexts = new Map<number, string>();
+function instant(ms: number): string {
+  let text = instantTexts.get(ms);
+  if (text === undefined) {
+    if (instantTexts.size >= 64) instantTexts.clear();
+    text = new Date(ms).toISOString();
+    instantTexts.set(ms, text);
+  }
+  return text;
+}
+
 const HYPOMAGNESEMIA_REASON: CodeableConcept = { coding: [{ ...HYPOMAGNESEMIA }], text: HYPOMAGNESEMIA.display };
 
 function common(ctx: OrderContext) {
@@ -67,7 +79,7 @@ export function ivMedicationRequest(dose: IvDose, config: RuleConfig, ctx: Order
       text: `${config.iv.product.display} injection, diluted to ≤ ${config.iv.maxConcentrationPercent} %`,
     },
     ...common(ctx),
-    authoredOn: ctx.now.toISOString(),
+    authoredOn: instant(ctx.now.getTime()),
     reasonCode: [HYPOMAGNESEMIA_REASON],
     dosageInstruction: [
       {
@@ -107,7 +119,7 @@ export function oralMedicationRequest(dose: OralDose, config: RuleConfig, ctx: O
       text: config.oral.product.display,
     },
     ...common(ctx),
-    authoredOn: ctx.now.toISOString(),
+    authoredOn: instant(ctx.now.getTime()),
     reasonCode: [HYPOMAGNESEMIA_REASON],
     dosageInstruction: [dosage],
   };
@@ -122,8 +134,8 @@ export function labServiceRequest(test: LabTest, afterHours: number, config: Rul
     category: [{ coding: [{ ...LAB_PROCEDURE }] }],
     code: { coding: [coding], text: coding.display },
     ...common(ctx),
-    occurrenceDateTime: new Date(ctx.now.getTime() + afterHours * 3_600_000).toISOString(),
-    authoredOn: ctx.now.toISOString(),
+    occurrenceDateTime: instant(ctx.now.getTime() + afterHours * 3_600_000),
+    authoredOn: instant(ctx.now.getTime()),
     reasonCode: [HYPOMAGNESEMIA_REASON],
     note: [{ text: note }],
   };

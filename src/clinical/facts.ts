@@ -330,9 +330,6 @@ function readMedications(orders: Rec[], medicationsById: Map<string, Rec>, index
     }
     const productDisplay = codings.map((c) => (c.system === SYSTEMS.rxnorm && c.code ? ingredientOfProduct(c.code)?.display : undefined)).find(Boolean);
     const display = (texts[0] ?? productDisplay ?? 'medication').slice(0, 120);
-    const routes = dosageRoutes(order);
-    const routeWords = routes.flatMap(conceptTexts).join(' ').toLowerCase();
-    const routeCodes = routes.flatMap(conceptCodes);
 
     // Ingredient codes match directly; product codes through the bundled map; then names in the text.
     const rxcuis: string[] = [];
@@ -360,6 +357,10 @@ function readMedications(orders: Rec[], medicationsById: Map<string, Rec>, index
     const oralSalt = index.anyMagnesiumName.test(allText);
     const sulfate = /\bmagnesium sulfate\b/i.test(allText);
     if (oralSalt || sulfate) {
+      // The route matters only for magnesium orders (oral supplement already given, or IV).
+      const routes = dosageRoutes(order);
+      const routeWords = routes.flatMap(conceptTexts).join(' ').toLowerCase();
+      const routeCodes = routes.flatMap(conceptCodes);
       const oralWords = /\boral\b|\btablet\b|\bcapsule\b|\bby mouth\b|\bpo\b/.test(`${allText} ${routeWords}`) || routeCodes.includes(ROUTES.oral.code);
       const ivWords = /\binjection\b|\binfusion\b|\bintravenous\b|\biv\b/.test(`${allText} ${routeWords}`) || routeCodes.includes(ROUTES.iv.code);
       out.magnesium.push({ display, oral: (oralSalt && !ivWords) || (sulfate && oralWords && !ivWords) });

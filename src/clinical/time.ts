@@ -7,9 +7,16 @@
 const DATE_OR_DATE_TIME = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
 
 export function parseFhirDateTime(value: unknown): Date | undefined {
-  if (typeof value !== 'string' || !DATE_OR_DATE_TIME.test(value)) return undefined;
+  if (typeof value !== 'string' || !DATE_OR_DATE_TIME.test(value) || !isCalendarDateTime(value)) return undefined;
   const ms = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
   return Number.isFinite(ms) ? new Date(ms) : undefined;
+}
+
+/** Date.parse rolls 2026-02-30 over into March and reads hour 24 as the next day; FHIR allows neither. */
+function isCalendarDateTime(value: string): boolean {
+  const day = Number(value.slice(8, 10));
+  if (day > 28 && day > daysInMonth(Number(value.slice(0, 4)), Number(value.slice(5, 7)))) return false;
+  return value.length === 10 || value.slice(11, 13) !== '24';
 }
 
 /** Whole years between a FHIR birthDate (YYYY, YYYY-MM or YYYY-MM-DD) and `now`; undefined if unreadable. */
