@@ -87,11 +87,14 @@ export class QueuedFeedbackStore implements FeedbackStore {
    * stream of one-record commits (each waiting for the disk). Resolves false when the store failed.
    */
   private writeQueued(): Promise<boolean> {
-    const run = this.writing.then(() => this.drain(this.pending.length));
-    this.writing = run.then(
-      () => this.schedule(),
-      () => this.schedule(),
-    );
+    const run = this.writing
+      .then(() => this.drain(this.pending.length))
+      .catch((error: unknown) => {
+        // drain() reports store failures itself; anything else must not become an unhandled rejection.
+        this.observer.error('recordIssuedCards', error instanceof Error ? error : new Error(String(error)));
+        return false;
+      });
+    this.writing = run.then(() => this.schedule());
     return run;
   }
 

@@ -5,7 +5,7 @@ import type { FeedbackStore } from './store';
  * are plain data (structured clone keeps Dates); errors travel as name and message only.
  */
 
-export type StoreMethod = Exclude<keyof FeedbackStore, 'close'> | 'close';
+export type StoreMethod = keyof FeedbackStore;
 
 export interface StoreCall {
   id: number;
