@@ -92,4 +92,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
-void main();
+main().catch((error: unknown) => {
+  // An unexpected start-up failure: say what it was, without a stack trace, and stop.
+  process.stderr.write(`Start-up failed: ${(error as Error)?.message ?? String(error)}\n`);
+  process.exit(1);
+});

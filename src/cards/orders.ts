@@ -17,10 +17,11 @@ export interface OrderContext {
 
 /** FHIR instant text; one card set asks for the same few instants many times (toISOString is slow). */
 const instantTexts = new Map<number, string>();
+const MAX_INSTANTS = 64;
 function instant(ms: number): string {
   let text = instantTexts.get(ms);
   if (text === undefined) {
-    if (instantTexts.size >= 64) instantTexts.clear();
+    if (instantTexts.size >= MAX_INSTANTS) instantTexts.clear();
     text = new Date(ms).toISOString();
     instantTexts.set(ms, text);
   }

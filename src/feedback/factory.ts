@@ -1,7 +1,7 @@
 import type { AppConfig } from '../config';
 import { PostgresFeedbackStore } from './postgres';
 import { QueuedFeedbackStore, type QueueOptions, type StoreObserver } from './queue';
-import { ThreadedSqliteStore, type ThreadedStoreOptions } from './sqlite-threaded';
+import { ThreadedSqliteStore } from './sqlite-threaded';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -15,13 +15,12 @@ export async function createFeedbackStore(
   config: AppConfig['feedback'],
   observer: StoreObserver,
   queue: QueueOptions = {},
-  thread: Pick<ThreadedStoreOptions, 'execArgv'> = {},
 ): Promise<{ store: QueuedFeedbackStore; kind: StoreKind }> {
   if (config.databaseUrl) {
     const inner = new PostgresFeedbackStore(config.databaseUrl, { onPoolError: (error) => observer.error('ready', error) });
     inner.open().catch((error: Error) => observer.error('ready', error));
     return { store: new QueuedFeedbackStore(inner, observer, queue), kind: 'postgres' };
   }
-  const inner = await ThreadedSqliteStore.open(config.sqlitePath, { ...thread, onThreadError: (error) => observer.error('ready', error) });
+  const inner = await ThreadedSqliteStore.open(config.sqlitePath, { onThreadError: (error) => observer.error('ready', error) });
   return { store: new QueuedFeedbackStore(inner, observer, queue), kind: 'sqlite' };
 }

@@ -56,9 +56,13 @@ export class ThreadedSqliteStore implements FeedbackStore {
         void worker.terminate();
         reject(error);
       };
+      // A thread that ends before reporting (it crashed while loading) must not leave start-up waiting.
+      const exited = (code: number) => failed(new Error(`feedback store thread exited (code ${code}) before opening the file`));
       worker.once('error', failed);
+      worker.once('exit', exited);
       worker.once('message', (report: OpenReport) => {
         worker.off('error', failed);
+        worker.off('exit', exited);
         if (!report.opened) return failed(storeError(report.error));
         resolve(new ThreadedSqliteStore(worker, options.onThreadError));
       });

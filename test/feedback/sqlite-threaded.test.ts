@@ -33,6 +33,13 @@ describe('sqlite worker thread', () => {
     await expect(ThreadedSqliteStore.open(join(dir, 'not-a-directory', 'feedback.sqlite'), { execArgv })).rejects.toThrow(/EEXIST.*not-a-directory/);
   });
 
+  test('a thread that ends before opening the file rejects the start-up instead of leaving it waiting', async () => {
+    const dir = tempDir();
+    const quits = join(dir, 'quits.js');
+    writeFileSync(quits, 'process.exit(3);\n');
+    await expect(ThreadedSqliteStore.open(join(dir, 'feedback.sqlite'), { execArgv: ['-r', quits] })).rejects.toThrow(/exited \(code 3\) before opening/);
+  });
+
   test('the event loop keeps running while a large batch is committed', async () => {
     const store = await ThreadedSqliteStore.open(tempFile(), { execArgv });
     try {
