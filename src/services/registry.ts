@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { HookRequest } from '../cds/schemas';
 import type { ServiceDeps, ServiceResult } from './types';
-import { hypomagnesemiaService } from './hypomagnesemia';
+import { patientViewService } from './patient-view';
 
 /**
  * Service id → handler. Discovery and routing both read this registry, and the discovery
@@ -31,7 +31,7 @@ export interface ServiceHandler {
 }
 
 export const handlers: Record<string, ServiceHandler> = {
-  hypomagnesemia: hypomagnesemiaService,
+  hypomagnesemia: patientViewService,
 };
 
 export const DISCOVERY_FILE = join(__dirname, '..', '..', 'cds-services.json');

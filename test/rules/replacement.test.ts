@@ -1,10 +1,10 @@
 import { buildFactIndex, extractFacts } from '../../src/clinical/facts';
-import { assessHypomagnesemia } from '../../src/rules/hypomagnesemia';
-import { buildCards } from '../../src/cards/hypomagnesemia';
+import { assessHypomagnesemia } from '../../src/rules/replacement';
+import { buildCards } from '../../src/cards/replacement';
 import { defaultRuleConfig } from '../../src/rules/config';
 import { assertValidResponse } from '../../src/cds/schemas';
 import { CASES_NOW } from '../helpers';
-import { ruleCases, type RuleCase } from './hypomagnesemia.cases';
+import { ruleCases, type RuleCase } from './replacement.cases';
 
 const index = buildFactIndex(defaultRuleConfig);
 

@@ -2,8 +2,8 @@ import { CdsError } from '../cds/errors';
 import { gatherData } from '../cds/prefetch';
 import { patientViewContextSchema } from '../cds/schemas';
 import { extractFacts } from '../clinical/facts';
-import { assessHypomagnesemia } from '../rules/hypomagnesemia';
-import { buildCards } from '../cards/hypomagnesemia';
+import { assessHypomagnesemia } from '../rules/replacement';
+import { buildCards } from '../cards/replacement';
 import type { ServiceHandler } from './registry';
 
 /**
@@ -11,7 +11,7 @@ import type { ServiceHandler } from './registry';
  * Patient and observations are required; conditions and medications refine the advice, and
  * when they cannot be read the card says what was not checked.
  */
-export const hypomagnesemiaService: ServiceHandler = {
+export const patientViewService: ServiceHandler = {
   requiredPrefetch: ['patient', 'observations'],
 
   async evaluate(request, definition, deps) {
