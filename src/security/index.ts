@@ -1,6 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import type { AppConfig } from '../config';
-import type { EndpointKind } from '../app';
+import type { EndpointKind } from '../http/context';
 import { CdsError } from '../cds/errors';
 import type { Logger } from '../logging';
 import { loadClients, normaliseBase, type RegisteredClient } from './clients';

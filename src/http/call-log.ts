@@ -1,0 +1,22 @@
+import type { RequestHandler } from 'express';
+import type { AppContext, CallLog } from './context';
+
+/** One structured line per call and the request metrics, written when the response finishes. */
+export function callLog({ logger, metrics }: AppContext): RequestHandler {
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.locals.call = {} as CallLog;
+    res.on('finish', () => {
+      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      // Metrics label by route pattern only: raw paths would make unbounded label sets.
+      const route = req.route ? `${req.baseUrl}${req.route.path}` : 'unmatched';
+      metrics.httpRequest(route, req.method, res.statusCode, durationMs / 1000);
+      const level = res.statusCode >= 500 ? 'error' : 'info';
+      if (!logger.isLevelEnabled(level)) return;
+      const entry = { method: req.method, route, status: res.statusCode, durationMs: Math.round(durationMs * 100) / 100, ...(res.locals.call as CallLog) };
+      if (level === 'error') logger.error(entry, 'request failed');
+      else logger.info(entry, 'request');
+    });
+    next();
+  };
+}
