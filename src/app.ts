@@ -56,7 +56,7 @@ export function createApp(deps: AppDeps) {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
-  app.use(corsPolicy());
+  app.use(corsPolicy(config));
   app.use(callLog(ctx));
 
   // Every body is parsed as JSON whatever its declared type: a mislabelled body still gets a

@@ -47,6 +47,16 @@ export const environmentSchema = z.object({
   ADMIN_TOKEN: z.string().min(16).optional(),
   /** Serve GET /metrics (Prometheus text format). */
   METRICS_ENABLED: z.enum(['true', 'false']).default('true'),
+  /** Serve /metrics on this separate port (bound to HOST) instead of the public port. */
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** Bearer token (16+ characters) that GET /metrics then requires. */
+  METRICS_TOKEN: z.string().min(16).optional(),
+  /** Browser origins allowed to call cross-origin: `*` or a comma-separated list of origins. */
+  CORS_ORIGINS: z.string().optional(),
+  /** Longest accepted client token lifetime (exp − iat) in seconds; 60 s clock skew is allowed on top. */
+  CDS_MAX_TOKEN_LIFETIME_SECONDS: intFromEnv(300, 30, 3600),
+  /** Most unexpired jtis remembered per registered client issuer (per process, without DATABASE_URL). */
+  CDS_REPLAY_MAX_PER_ISSUER: intFromEnv(100_000, 100, 10_000_000),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -71,6 +81,10 @@ export interface AppConfig {
   auth: {
     required: boolean;
     clientsFile: string | undefined;
+    /** Longest accepted `exp − iat` in seconds (clock skew comes on top). */
+    maxTokenLifetimeSeconds: number;
+    /** Unexpired jtis remembered per issuer by the in-process replay cache. */
+    replayMaxPerIssuer: number;
   };
   feedback: {
     databaseUrl: string | undefined;
@@ -79,6 +93,16 @@ export interface AppConfig {
   };
   adminToken: string | undefined;
   metricsEnabled: boolean;
+  metrics: {
+    /** Separate listener for /metrics (then not served on the public port). */
+    port: number | undefined;
+    /** Bearer token /metrics requires wherever it is served. */
+    token: string | undefined;
+    /** Whether /metrics is served on the public port. */
+    onPublicPort: boolean;
+  };
+  /** Allowed browser origins: `*`, a list, or none (no CORS headers at all). */
+  corsOrigins: '*' | string[];
 }
 
 export class ConfigError extends Error {
@@ -105,6 +129,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (authRequired && !e.CDS_CLIENTS_FILE) {
     throw new ConfigError(['CDS_CLIENTS_FILE: required when client authentication is on (CDS_AUTH=required, the default in production)']);
   }
+  const problems: string[] = [];
+  const corsOrigins = parseCorsOrigins(e.CORS_ORIGINS ?? (e.NODE_ENV === 'production' ? '' : '*'), problems);
+  if (e.METRICS_PORT !== undefined && e.METRICS_PORT === e.PORT) problems.push('METRICS_PORT: must differ from PORT');
+  if (problems.length > 0) throw new ConfigError(problems);
+  const metricsEnabled = e.METRICS_ENABLED === 'true';
   return {
     env: e.NODE_ENV,
     port: e.PORT,
@@ -122,13 +151,44 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     rulesFile: e.RULES_FILE,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     server: { headersTimeoutMs: e.HEADERS_TIMEOUT_MS, requestTimeoutMs: Math.max(e.REQUEST_TIMEOUT_MS, e.HEADERS_TIMEOUT_MS) },
-    auth: { required: authRequired, clientsFile: e.CDS_CLIENTS_FILE },
+    auth: {
+      required: authRequired,
+      clientsFile: e.CDS_CLIENTS_FILE,
+      maxTokenLifetimeSeconds: e.CDS_MAX_TOKEN_LIFETIME_SECONDS,
+      replayMaxPerIssuer: e.CDS_REPLAY_MAX_PER_ISSUER,
+    },
     feedback: {
       databaseUrl: e.DATABASE_URL,
       sqlitePath: e.FEEDBACK_DB_PATH,
       retentionDays: e.FEEDBACK_RETENTION_DAYS,
     },
     adminToken: e.ADMIN_TOKEN,
-    metricsEnabled: e.METRICS_ENABLED === 'true',
+    metricsEnabled,
+    metrics: {
+      port: metricsEnabled ? e.METRICS_PORT : undefined,
+      token: e.METRICS_TOKEN,
+      // Production keeps metrics off the public port unless a token guards them.
+      onPublicPort: metricsEnabled && e.METRICS_PORT === undefined && (e.METRICS_TOKEN !== undefined || e.NODE_ENV !== 'production'),
+    },
+    corsOrigins,
   };
+}
+
+/** `*`, or a comma-separated list of origins (scheme://host[:port], nothing more); empty means none. */
+function parseCorsOrigins(value: string, problems: string[]): '*' | string[] {
+  const items = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (items.length === 1 && items[0] === '*') return '*';
+  const origins: string[] = [];
+  for (const item of items) {
+    let origin: string | undefined;
+    try {
+      const url = new URL(item);
+      if ((url.protocol === 'https:' || url.protocol === 'http:') && url.origin === item.replace(/\/$/, '')) origin = url.origin;
+    } catch {
+      origin = undefined;
+    }
+    if (origin) origins.push(origin);
+    else problems.push(`CORS_ORIGINS: "${item.slice(0, 100)}" is not an origin (scheme://host[:port]) or a lone "*"`);
+  }
+  return origins;
 }

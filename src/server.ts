@@ -1,13 +1,14 @@
-import { createServer } from 'node:http';
-import { ConfigError, loadConfig } from './config';
+import { createServer, type Server } from 'node:http';
+import { ConfigError, loadConfig, type AppConfig } from './config';
 import { createApp } from './app';
-import { createLogger } from './logging';
+import { createLogger, type Logger } from './logging';
 import { loadRuleConfig } from './rules/config';
 import { createSecurity, type Security } from './security';
 import { createFeedbackStore } from './feedback/factory';
 import { startRetention } from './feedback/retention';
-import { createMetrics } from './observability/metrics';
+import { createMetrics, type AppMetrics } from './observability/metrics';
 import { storeObserver } from './observability/store-observer';
+import { createMetricsApp } from './observability/metrics-endpoint';
 
 /** Process entry: configuration, listen, graceful shutdown. */
 async function main(): Promise<void> {
@@ -44,7 +45,8 @@ async function main(): Promise<void> {
     onError: (error) => logger.warn({ err: { message: error.message } }, 'feedback retention purge failed'),
   });
   logger.info({ store: storeKind, ...(storeKind === 'sqlite' ? { path: config.feedback.sqlitePath } : {}) }, 'feedback store');
-  const app = createApp({ config, rules, logger, feedbackStore, metrics, ...security });
+  const { replayStore, ...authHooks } = security;
+  const app = createApp({ config, rules, logger, feedbackStore, metrics, ...authHooks });
   // Slow clients cannot hold sockets open for long; the timeouts are checked every second
   // (Node's default check interval of 30 s would let a slow client stay twice as long).
   const server = createServer({ connectionsCheckingInterval: 1_000 }, app);
@@ -60,14 +62,18 @@ async function main(): Promise<void> {
     process.stdout.write(`Discovery: ${base}/cds-services\n`);
   });
 
+  const metricsServer = listenForMetrics(config, metrics, logger);
+
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: draining in-flight requests');
+    metricsServer?.close();
     server.close(() => {
       // Queued issued-card records get written before the store closes.
       stopRetention();
+      void replayStore?.close().catch(() => undefined);
       feedbackStore.close().then(
         () => {
           logger.info('stopped');
@@ -90,6 +96,28 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+/**
+ * Metrics on their own port when METRICS_PORT is set (bound to HOST, like the service); otherwise
+ * they are on the public port or, in production without METRICS_TOKEN, nowhere: say so.
+ */
+function listenForMetrics(config: AppConfig, metrics: AppMetrics, logger: Logger): Server | undefined {
+  if (!config.metricsEnabled) return undefined;
+  if (config.metrics.port === undefined) {
+    if (config.metrics.onPublicPort) logger.info({ metrics: 'public port', token: config.metrics.token !== undefined }, 'metrics on /metrics');
+    else logger.warn('metrics are not exposed: in production set METRICS_PORT (a port Prometheus scrapes) or METRICS_TOKEN');
+    return undefined;
+  }
+  const server = createServer(createMetricsApp(config, metrics, logger));
+  server.on('error', (error) => {
+    logger.fatal({ err: { message: error.message }, port: config.metrics.port }, 'metrics port cannot be opened');
+    process.exit(2);
+  });
+  server.listen(config.metrics.port, config.host, () => {
+    logger.info({ metrics: 'separate port', port: config.metrics.port, host: config.host, token: config.metrics.token !== undefined }, 'metrics on /metrics');
+  });
+  return server;
 }
 
 main().catch((error: unknown) => {

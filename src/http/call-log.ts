@@ -1,6 +1,8 @@
 import type { RequestHandler } from 'express';
 import type { AppContext, CallLog } from './context';
 
+const HOOK_ROUTE = '/cds-services/:id';
+
 /** One structured line per call and the request metrics, written when the response finishes. */
 export function callLog({ logger, metrics }: AppContext): RequestHandler {
   return (req, res, next) => {
@@ -11,6 +13,9 @@ export function callLog({ logger, metrics }: AppContext): RequestHandler {
       // Metrics label by route pattern only: raw paths would make unbounded label sets.
       const route = req.route ? `${req.baseUrl}${req.route.path}` : 'unmatched';
       metrics.httpRequest(route, req.method, res.statusCode, durationMs / 1000);
+      // Only calls that reached a known service: the label set is the registry's service ids.
+      const serviceId = (res.locals.call as CallLog).serviceId;
+      if (route === HOOK_ROUTE && req.method === 'POST' && serviceId) metrics.hookCall(serviceId, durationMs / 1000);
       const level = res.statusCode >= 500 ? 'error' : 'info';
       if (!logger.isLevelEnabled(level)) return;
       const entry = { method: req.method, route, status: res.statusCode, durationMs: Math.round(durationMs * 100) / 100, ...(res.locals.call as CallLog) };

@@ -1,7 +1,11 @@
 import { Router } from 'express';
+import { metricsHandlers } from '../observability/metrics-endpoint';
 import type { AppContext } from './context';
 
-/** Liveness, readiness (the feedback store answers) and, when enabled, Prometheus metrics. */
+/**
+ * Liveness, readiness (the feedback store answers) and Prometheus metrics when they belong on
+ * the public port (see config.metrics: a separate METRICS_PORT takes them off it).
+ */
 export function healthRoutes({ config, store, metrics }: AppContext): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
@@ -15,14 +19,6 @@ export function healthRoutes({ config, store, metrics }: AppContext): Router {
       next(error);
     }
   });
-  if (config.metricsEnabled) {
-    router.get('/metrics', async (_req, res, next) => {
-      try {
-        res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-      } catch (error) {
-        next(error);
-      }
-    });
-  }
+  if (config.metrics.onPublicPort) router.get('/metrics', ...metricsHandlers(config, metrics));
   return router;
 }

@@ -23,14 +23,45 @@ const authFailures = new Counter({
   registers: [],
 });
 
-/** Counts one client authentication failure (reason: a short fixed word, e.g. "expired", "bad-signature"). */
+/** Counts one client authentication failure (reason: a coarse fixed word, e.g. "expired", "replay"; never an issuer or kid). */
 export function recordAuthFailure(reason: string): void {
   authFailures.inc({ reason: reason.slice(0, 40) });
 }
 
+/** What the replay gauges read at scrape time: the process's one replay store. */
+let replayStats: () => { entries: number; fullIssuers: number } | undefined = () => undefined;
+
+/** Points the replay gauges at the store client authentication uses (one per process). */
+export function watchReplayStore(store: { stats(): { entries: number; fullIssuers: number } | undefined }): void {
+  replayStats = () => store.stats();
+}
+
+// Process-wide like the auth counter; no issuer label (an issuer appears only in the warning log line).
+const replayEntries = new Gauge({
+  name: 'cds_replay_cache_entries',
+  help: 'Client token jtis held by the in-process replay cache (0 with the PostgreSQL store)',
+  registers: [],
+  collect() {
+    this.set(replayStats()?.entries ?? 0);
+  },
+});
+const replayFullIssuers = new Gauge({
+  name: 'cds_replay_cache_full_issuers',
+  help: 'Registered clients whose replay set is full of unexpired jtis (their new tokens are refused)',
+  registers: [],
+  collect() {
+    this.set(replayStats()?.fullIssuers ?? 0);
+  },
+});
+
+/** Buckets of the whole hook call, dense around the EHR's 500 ms budget. */
+export const HOOK_DURATION_BUCKETS = [0.025, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.75, 1, 2, 5];
+
 export interface AppMetrics {
   registry: Registry;
   httpRequest(route: string, method: string, status: number, seconds: number): void;
+  /** One whole hook call of a known service, from the request's arrival to its answer. */
+  hookCall(service: string, seconds: number): void;
   card(indicator: string, ruleIds: string[]): void;
   prefetch(provenance: Record<string, string>): void;
   fhirCall(observation: FhirCallObservation): void;
@@ -44,6 +75,8 @@ export interface AppMetrics {
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): AppMetrics {
   const registry = new Registry();
   registry.registerMetric(authFailures);
+  registry.registerMetric(replayEntries);
+  registry.registerMetric(replayFullIssuers);
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
 
   const requestDuration = new Histogram({
@@ -51,6 +84,13 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): AppMe
     help: 'HTTP request duration by route pattern, method and status',
     labelNames: ['route', 'method', 'status'] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const hookDuration = new Histogram({
+    name: 'cds_hook_duration_seconds',
+    help: 'Whole hook call duration by service id (authentication, prefetch fetches, rules, answer)',
+    labelNames: ['service'] as const,
+    buckets: HOOK_DURATION_BUCKETS,
     registers: [registry],
   });
   const cards = new Counter({
@@ -114,6 +154,9 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): AppMe
     registry,
     httpRequest(route, method, status, seconds) {
       requestDuration.observe({ route, method, status: String(status) }, seconds);
+    },
+    hookCall(service, seconds) {
+      hookDuration.observe({ service }, seconds);
     },
     card(indicator, ruleIds) {
       for (const rule of ruleIds.length > 0 ? ruleIds : ['(none)']) cards.inc({ indicator, rule });

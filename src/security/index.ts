@@ -4,18 +4,76 @@ import type { EndpointKind } from '../http/context';
 import { CdsError } from '../cds/errors';
 import type { Logger } from '../logging';
 import { loadClients, normaliseBase, type RegisteredClient } from './clients';
-import { AuthError, ClientTokenVerifier, type VerifierOptions } from './jwt';
-import { recordAuthFailure } from '../observability/metrics';
+import { AuthError, ClientTokenVerifier, type AuthFailure, type VerifierOptions } from './jwt';
+import { MemoryReplayStore, ReplayStoreUnavailableError, type ReplayStore } from './replay';
+import { PostgresReplayStore } from './replay-postgres';
+import { recordAuthFailure, watchReplayStore } from '../observability/metrics';
 
 /** The hooks createApp takes for client authentication and the fhirServer allowlist. */
 export interface Security {
   authenticate?: (kind: EndpointKind) => RequestHandler;
   fhirServerPolicy?: (fhirServer: string, req: Request) => boolean;
+  /** The jti store behind `authenticate`, for the process to close on shutdown. */
+  replayStore?: ReplayStore;
 }
 
 export interface SecurityOptions extends VerifierOptions {
   /** Registered clients; read from `config.auth.clientsFile` when absent. */
   clients?: RegisteredClient[];
+}
+
+/**
+ * The metric's reason label: a few coarse words, so the counter says what kind of failure
+ * happened without telling which issuers or key ids exist. The log keeps the precise reason.
+ */
+const METRIC_REASON: Record<AuthFailure, string> = {
+  'no-token': 'missing',
+  malformed: 'malformed',
+  typ: 'malformed',
+  kid: 'malformed',
+  claims: 'malformed',
+  alg: 'algorithm',
+  iss: 'issuer',
+  jku: 'key',
+  'unknown-kid': 'key',
+  signature: 'signature',
+  aud: 'audience',
+  exp: 'expired',
+  nbf: 'expired',
+  iat: 'expired',
+  lifetime: 'lifetime',
+  replay: 'replay',
+  'replay-full': 'replay-full',
+};
+
+/** Least time between two "replay set full" warnings for one issuer. */
+const FULL_WARNING_INTERVAL_MS = 60_000;
+
+/**
+ * PostgreSQL when DATABASE_URL is set (the store every replica shares), else the in-process
+ * cache (one replica). A full per-issuer set is logged, at most once a minute per issuer.
+ */
+function createReplayStore(config: AppConfig, logger: Logger, now: () => number): ReplayStore {
+  if (config.feedback.databaseUrl) {
+    return new PostgresReplayStore(config.feedback.databaseUrl, {
+      now,
+      onError: (error) => logger.warn({ err: { name: error.name, message: error.message } }, 'replay store error'),
+    });
+  }
+  const warned = new Map<string, number>();
+  return new MemoryReplayStore({
+    maxPerIssuer: config.auth.replayMaxPerIssuer,
+    now,
+    onFull(issuer) {
+      const last = warned.get(issuer);
+      if (last !== undefined && now() - last < FULL_WARNING_INTERVAL_MS) return;
+      warned.set(issuer, now());
+      logger.warn(
+        { issuer, replayMaxPerIssuer: config.auth.replayMaxPerIssuer },
+        'replay cache full for one client: its new tokens are refused (401) until its remembered jtis expire; other clients are unaffected',
+      );
+    },
+  });
 }
 
 /** The verified client of each authenticated request, for the fhirServer policy. */
@@ -62,8 +120,18 @@ export function createSecurity(config: AppConfig, logger: Logger, options: Secur
     return {};
   }
   const clients = options.clients ?? loadClients(config.auth.clientsFile!, { production: config.env === 'production' });
-  const verifier = new ClientTokenVerifier(clients, options);
-  logger.info({ auth: 'required', clients: clients.map((c) => c.iss) }, 'client authentication on');
+  const now = options.now ?? Date.now;
+  const replayStore = options.replayStore ?? createReplayStore(config, logger, now);
+  watchReplayStore(replayStore);
+  const verifier = new ClientTokenVerifier(clients, {
+    maxTokenLifetimeSeconds: config.auth.maxTokenLifetimeSeconds,
+    ...options,
+    replayStore,
+  });
+  logger.info(
+    { auth: 'required', clients: clients.map((c) => c.iss), replayStore: config.feedback.databaseUrl ? 'postgres' : 'memory' },
+    'client authentication on',
+  );
 
   const authenticate = (kind: EndpointKind): RequestHandler => async (req, res, next) => {
     const call = res.locals.call as Record<string, unknown> | undefined;
@@ -76,9 +144,17 @@ export function createSecurity(config: AppConfig, logger: Logger, options: Secur
       if (call) call.client = verified.client.iss;
       next();
     } catch (error) {
+      if (error instanceof ReplayStoreUnavailableError) {
+        // Fail closed, and say so: the token may be good, but it cannot be checked for replay.
+        if (call) call.authFailure = 'replay-store';
+        recordAuthFailure('replay-store');
+        logger.warn({ err: { message: error.message } }, 'client token not checked: replay store unavailable');
+        next(new CdsError('CDS_UNAVAILABLE', 'The token replay check is unavailable; retry later.'));
+        return;
+      }
       const reason = error instanceof AuthError ? error.reason : 'error';
       if (call) call.authFailure = reason;
-      recordAuthFailure(reason);
+      recordAuthFailure(error instanceof AuthError ? METRIC_REASON[reason as AuthFailure] : 'other');
       res.set('WWW-Authenticate', 'Bearer');
       next(new CdsError('CDS_UNAUTHORIZED', 'Unauthorized'));
     }
@@ -93,5 +169,5 @@ export function createSecurity(config: AppConfig, logger: Logger, options: Secur
     return config.env !== 'production' || hasAccessToken(req.body);
   };
 
-  return { authenticate, fhirServerPolicy };
+  return { authenticate, fhirServerPolicy, replayStore };
 }

@@ -9,7 +9,7 @@ import {
 } from 'jose';
 import type { RegisteredClient } from './clients';
 import { JwksCache } from './jwks';
-import { ReplayCache } from './replay';
+import { MemoryReplayStore, type ReplayStore } from './replay';
 
 /**
  * CDS client JWT verification (CDS Hooks 2.0 § Trusting CDS Clients; CH-47..CH-52).
@@ -21,8 +21,13 @@ import { ReplayCache } from './replay';
 /** ES384/RS384 are RECOMMENDED by the spec; ES256/RS256 are accepted for EHRs that use them. */
 export const ACCEPTED_ALGORITHMS = ['ES384', 'RS384', 'ES256', 'RS256'] as const;
 export const CLOCK_SKEW_SECONDS = 60;
-/** Longest accepted token lifetime (exp − iat); also bounds how long a jti is remembered. */
-export const MAX_TOKEN_LIFETIME_SECONDS = 3600;
+/**
+ * Default longest accepted token lifetime (exp − iat), clock skew on top. CDS Hooks asks for
+ * short-lived tokens (the sandbox's live 5 minutes); the cap also bounds how long a jti is
+ * remembered: at most lifetime + 2 × skew after the call.
+ */
+export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 300;
+export const DEFAULT_REPLAY_MAX_PER_ISSUER = 100_000;
 
 /** Why a token was refused: logged for operators, never sent to the caller. */
 export type AuthFailure =
@@ -41,7 +46,9 @@ export type AuthFailure =
   | 'iat'
   | 'claims'
   | 'lifetime'
-  | 'replay';
+  | 'replay'
+  /** The issuer's own replay set is full of unexpired jtis. */
+  | 'replay-full';
 
 export class AuthError extends Error {
   constructor(readonly reason: AuthFailure) {
@@ -57,7 +64,9 @@ export interface VerifiedClient {
 
 export interface VerifierOptions {
   jwksCache?: JwksCache;
-  replayCache?: ReplayCache;
+  replayStore?: ReplayStore;
+  /** Longest accepted exp − iat in seconds (clock skew on top). */
+  maxTokenLifetimeSeconds?: number;
   now?: () => number;
 }
 
@@ -66,7 +75,8 @@ const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every
 export class ClientTokenVerifier {
   private readonly byIssuer: Map<string, RegisteredClient>;
   private readonly jwksCache: JwksCache;
-  private readonly replay: ReplayCache;
+  private readonly replay: ReplayStore;
+  private readonly maxLifetime: number;
   private readonly now: () => number;
   /** Imported keys are kept per key set, so a set's keys are imported once. */
   private readonly localSets = new WeakMap<JSONWebKeySet, JWTVerifyGetKey>();
@@ -75,10 +85,14 @@ export class ClientTokenVerifier {
     this.byIssuer = new Map(clients.map((c) => [c.iss, c]));
     this.jwksCache = options.jwksCache ?? new JwksCache();
     this.now = options.now ?? Date.now;
-    this.replay = options.replayCache ?? new ReplayCache(100_000, this.now);
+    this.maxLifetime = (options.maxTokenLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS) + CLOCK_SKEW_SECONDS;
+    this.replay = options.replayStore ?? new MemoryReplayStore({ maxPerIssuer: DEFAULT_REPLAY_MAX_PER_ISSUER, now: this.now });
   }
 
-  /** Verifies `token` for the endpoint at `endpointUrl`; throws AuthError on any failure. */
+  /**
+   * Verifies `token` for the endpoint at `endpointUrl`; throws AuthError on any failure, and
+   * ReplayStoreUnavailableError when the replay check cannot be made.
+   */
   async verify(token: string, endpointUrl: string): Promise<VerifiedClient> {
     let header: ReturnType<typeof decodeProtectedHeader>;
     let claims: ReturnType<typeof decodeJwt>;
@@ -103,7 +117,7 @@ export class ClientTokenVerifier {
     const nowSeconds = Math.floor(this.now() / 1000);
     if (typeof claims.exp !== 'number' || claims.exp <= nowSeconds - CLOCK_SKEW_SECONDS) throw new AuthError('exp');
     if (typeof claims.iat !== 'number' || typeof claims.jti !== 'string' || claims.jti === '') throw new AuthError('claims');
-    if (claims.exp - claims.iat > MAX_TOKEN_LIFETIME_SECONDS) throw new AuthError('lifetime');
+    if (claims.exp - claims.iat > this.maxLifetime) throw new AuthError('lifetime');
 
     const keySet = await this.keySetFor(client, header.kid, header.jku);
     if (!keySet) throw new AuthError('unknown-kid');
@@ -114,7 +128,7 @@ export class ClientTokenVerifier {
         issuer: client.iss,
         audience: audiences,
         clockTolerance: CLOCK_SKEW_SECONDS,
-        maxTokenAge: MAX_TOKEN_LIFETIME_SECONDS,
+        maxTokenAge: this.maxLifetime,
         requiredClaims: ['iss', 'aud', 'exp', 'iat', 'jti'],
         currentDate: new Date(this.now()),
       });
@@ -122,7 +136,9 @@ export class ClientTokenVerifier {
       throw new AuthError(reasonOf(error));
     }
 
-    if (!this.replay.claim(client.iss, claims.jti, (claims.exp + CLOCK_SKEW_SECONDS) * 1000)) throw new AuthError('replay');
+    const claimed = await this.replay.claim(client.iss, claims.jti, (claims.exp + CLOCK_SKEW_SECONDS) * 1000);
+    if (claimed === 'replay') throw new AuthError('replay');
+    if (claimed === 'full') throw new AuthError('replay-full');
     return { client, jti: claims.jti };
   }
 

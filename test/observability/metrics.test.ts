@@ -1,7 +1,7 @@
 import nock from 'nock';
 import request from 'supertest';
 import { createMetrics, recordAuthFailure } from '../../src/observability/metrics';
-import { hookRequest, observation, testApp } from '../helpers';
+import { expectValidCdsResponse, hookRequest, observation, testApp } from '../helpers';
 
 const FHIR = 'https://fhir.example.org/r4';
 const lowMagnesium = () => [observation({ code: '19123-9', value: 1.2, unit: 'mg/dL' })];
@@ -88,6 +88,23 @@ describe('GET /metrics', () => {
     expect(await own.registry.metrics()).toContain('process_cpu_seconds_total');
     const { app } = testApp();
     expect((await request(app).get('/metrics')).text).not.toContain('process_cpu_seconds_total');
+  });
+
+  test('times each whole hook call by service (cds_hook_duration_seconds), with buckets around the 500 ms budget', async () => {
+    const { app } = testApp();
+    const hook = await request(app).post('/cds-services/hypomagnesemia').send(hookRequest({ observations: lowMagnesium(), patient: null }));
+    expect(hook.status).toBe(200);
+    expectValidCdsResponse(hook.body);
+    // A refused call of the same service counts too (it cost the EHR time); unknown ids and feedback do not.
+    expect((await request(app).post('/cds-services/hypomagnesemia').send({ hook: 'patient-view' })).status).toBe(400);
+    await request(app).post('/cds-services/no-such-service').send({}).expect(404);
+    await request(app).post('/cds-services/hypomagnesemia/feedback').send({ feedback: [] });
+    const text = (await request(app).get('/metrics')).text;
+    expect(sample(text, 'cds_hook_duration_seconds_count', { service: 'hypomagnesemia' })).toBe(2);
+    expect(text).not.toMatch(/cds_hook_duration_seconds_count\{service="no-such-service"/);
+    expect(sample(text, 'cds_hook_duration_seconds_bucket', { service: 'hypomagnesemia', le: '+Inf' })).toBe(2);
+    const bounds = [...text.matchAll(/^cds_hook_duration_seconds_bucket\{le="([^"]+)",service="hypomagnesemia"\}/gm)].map((m) => m[1]);
+    expect(bounds).toEqual(expect.arrayContaining(['0.3', '0.4', '0.5', '0.6', '0.75', '1']));
   });
 
   test('METRICS_ENABLED=false turns the endpoint off', async () => {

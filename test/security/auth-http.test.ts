@@ -94,7 +94,7 @@ describe('accepted client tokens', () => {
       aud: [EPIC_AUDIENCE],
       iat: nowSeconds(),
       nbf: nowSeconds() - 300,
-      exp: nowSeconds() + 900,
+      exp: nowSeconds() + 300,
       extra: { sub: 'cds-client-id-42' },
     });
     const res = await request(app).post('/cds-services/hypomagnesemia').set('Authorization', `Bearer ${token}`).send(LOW_MG);

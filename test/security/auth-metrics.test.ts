@@ -18,7 +18,8 @@ describe('client authentication failures are counted by reason (cds_auth_failure
     const wrongAudience = await mint({ key: await sandboxPrivateKey(), aud: `${DISCOVERY_URL}/elsewhere` });
     expect((await request(app).get('/cds-services').set('Authorization', `Bearer ${wrongAudience}`)).status).toBe(401);
     const after = await metrics();
-    expect(sample(after, 'cds_auth_failures_total', 'no-token')).toBe(sample(before, 'cds_auth_failures_total', 'no-token') + 1);
+    expect(sample(after, 'cds_auth_failures_total', 'missing')).toBe(sample(before, 'cds_auth_failures_total', 'missing') + 1);
+    expect(sample(after, 'cds_auth_failures_total', 'audience')).toBe(sample(before, 'cds_auth_failures_total', 'audience') + 1);
     const totalBefore = before.split('\n').filter((l) => l.startsWith('cds_auth_failures_total{')).reduce((n, l) => n + Number(l.split(' ').pop()), 0);
     const totalAfter = after.split('\n').filter((l) => l.startsWith('cds_auth_failures_total{')).reduce((n, l) => n + Number(l.split(' ').pop()), 0);
     expect(totalAfter).toBe(totalBefore + 2);

@@ -1,27 +1,48 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { JwksCache } from '../../src/security/jwks';
-import { ReplayCache } from '../../src/security/replay';
+import { jtiKey, MemoryReplayStore } from '../../src/security/replay';
 
-describe('ReplayCache', () => {
+describe('MemoryReplayStore', () => {
   it('refuses a jti seen before until its token expires, per issuer', () => {
     let now = 1_000;
-    const cache = new ReplayCache(10, () => now);
-    expect(cache.claim('https://a', 'j1', 5_000)).toBe(true);
-    expect(cache.claim('https://a', 'j1', 5_000)).toBe(false);
-    expect(cache.claim('https://b', 'j1', 5_000)).toBe(true);
+    const store = new MemoryReplayStore({ maxPerIssuer: 10, now: () => now });
+    expect(store.claimNow('https://a', 'j1', 5_000)).toBe('claimed');
+    expect(store.claimNow('https://a', 'j1', 5_000)).toBe('replay');
+    expect(store.claimNow('https://b', 'j1', 5_000)).toBe('claimed');
     now = 5_001;
-    expect(cache.claim('https://a', 'j1', 9_000)).toBe(true);
+    expect(store.claimNow('https://a', 'j1', 9_000)).toBe('claimed');
   });
 
-  it('fails closed when full of live tokens, and prunes expired ones to make room', () => {
+  it('a full issuer refuses only its own new tokens; another issuer is still accepted', () => {
+    const now = 0;
+    const full: string[] = [];
+    const store = new MemoryReplayStore({ maxPerIssuer: 3, now: () => now, onFull: (issuer) => full.push(issuer) });
+    for (const jti of ['a', 'b', 'c']) expect(store.claimNow('https://noisy', jti, 1_000)).toBe('claimed');
+    expect(store.claimNow('https://noisy', 'd', 1_000)).toBe('full');
+    expect(store.claimNow('https://quiet', 'd', 1_000)).toBe('claimed');
+    // A replay is still a replay, not "full".
+    expect(store.claimNow('https://noisy', 'a', 1_000)).toBe('replay');
+    expect(full).toEqual(['https://noisy']);
+    expect(store.stats()).toEqual({ entries: 4, fullIssuers: 1 });
+  });
+
+  it('frees a full set as its jtis expire, whatever their order', () => {
     let now = 0;
-    const cache = new ReplayCache(3, () => now);
-    for (const jti of ['a', 'b', 'c']) expect(cache.claim('iss', jti, 1_000)).toBe(true);
-    expect(cache.claim('iss', 'd', 1_000)).toBe(false);
+    const store = new MemoryReplayStore({ maxPerIssuer: 3, now: () => now, sweepIntervalMs: 0 });
+    // The oldest entry lives longest: the head cannot be dropped, a sweep finds the others.
+    expect(store.claimNow('iss', 'long', 10_000)).toBe('claimed');
+    expect(store.claimNow('iss', 'b', 1_000)).toBe('claimed');
+    expect(store.claimNow('iss', 'c', 1_000)).toBe('claimed');
+    expect(store.claimNow('iss', 'd', 2_000)).toBe('full');
     now = 1_001;
-    expect(cache.claim('iss', 'd', 2_000)).toBe(true);
-    expect(cache.size).toBe(1);
+    expect(store.claimNow('iss', 'd', 2_000)).toBe('claimed');
+    expect(store.sizeOf('iss')).toBe(2);
+  });
+
+  it('keeps a fixed-size key per jti, however long the jti', () => {
+    expect(jtiKey('x'.repeat(8000))).toHaveLength(43);
+    expect(jtiKey('a\u0000b\ud800')).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 });
 

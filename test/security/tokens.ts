@@ -99,6 +99,11 @@ export async function jwksServer(keys: JWK[]): Promise<{ url: string; hits: () =
   };
 }
 
+/** A client with its own key set inline (no key server), e.g. a second EHR in a test. */
+export function inlineClient(iss: string, key: KeyPair, fhirServers: string[] = []): RegisteredClient {
+  return { iss, jwks: { keys: [key.publicJwk as JWK & { kid: string }] } as RegisteredClient['jwks'], jwksUrl: undefined, jku: [], audiences: [], fhirServers };
+}
+
 /** The development (sandbox) profile plus an Epic-style client whose keys sit behind a jku URL. */
 export function registeredClients(epicJku: string): RegisteredClient[] {
   const sandbox = loadClients(DEVELOPMENT_PROFILE, { production: false });
@@ -113,6 +118,6 @@ export function securedApp(clients: RegisteredClient[], env: Record<string, stri
   const fullEnv = { CDS_AUTH: 'required', CDS_CLIENTS_FILE: DEVELOPMENT_PROFILE, CDS_PUBLIC_URL: PUBLIC_URL, ...env };
   const config = loadConfig({ NODE_ENV: 'test', ...fullEnv });
   const securityLog = logSink();
-  const security = createSecurity(config, createLogger('info', securityLog.stream), { clients, now: () => CASES_NOW.getTime(), ...options });
-  return { ...testApp({ env: fullEnv, ...security }), securityLog };
+  const { replayStore, ...hooks } = createSecurity(config, createLogger('info', securityLog.stream), { clients, now: () => CASES_NOW.getTime(), ...options });
+  return { ...testApp({ env: fullEnv, ...hooks }), securityLog, replayStore: replayStore! };
 }
