@@ -105,7 +105,7 @@ async function main(): Promise<void> {
 function listenForMetrics(config: AppConfig, metrics: AppMetrics, logger: Logger): Server | undefined {
   if (!config.metricsEnabled) return undefined;
   if (config.metrics.port === undefined) {
-    if (config.metrics.onPublicPort) logger.info({ metrics: 'public port', token: config.metrics.token !== undefined }, 'metrics on /metrics');
+    if (config.metrics.onPublicPort) logger.info({ metrics: 'public port', tokenRequired: config.metrics.token !== undefined }, 'metrics on /metrics');
     else logger.warn('metrics are not exposed: in production set METRICS_PORT (a port Prometheus scrapes) or METRICS_TOKEN');
     return undefined;
   }
@@ -115,7 +115,7 @@ function listenForMetrics(config: AppConfig, metrics: AppMetrics, logger: Logger
     process.exit(2);
   });
   server.listen(config.metrics.port, config.host, () => {
-    logger.info({ metrics: 'separate port', port: config.metrics.port, host: config.host, token: config.metrics.token !== undefined }, 'metrics on /metrics');
+    logger.info({ metrics: 'separate port', port: config.metrics.port, host: config.host, tokenRequired: config.metrics.token !== undefined }, 'metrics on /metrics');
   });
   return server;
 }
