@@ -149,6 +149,7 @@ export function createSecurity(config: AppConfig, logger: Logger, options: Secur
         if (call) call.authFailure = 'replay-store';
         recordAuthFailure('replay-store');
         logger.warn({ err: { message: error.message } }, 'client token not checked: replay store unavailable');
+        res.set('Retry-After', '5');
         next(new CdsError('CDS_UNAVAILABLE', 'The token replay check is unavailable; retry later.'));
         return;
       }

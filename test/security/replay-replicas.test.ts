@@ -88,6 +88,7 @@ describe('replay protection across replicas (PostgreSQL)', () => {
     try {
       const down = await discovery(a.app, await token());
       expect(down.status).toBe(503);
+      expect(down.headers['retry-after']).toBe('5');
       expect(down.body.resourceType).toBe('OperationOutcome');
       expect(down.body.issue[0].details.text).toMatch(/replay check is unavailable/);
       expect(JSON.parse(a.logs.lines.at(-1)!).authFailure).toBe('replay-store');
