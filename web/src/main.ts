@@ -1,7 +1,7 @@
 import type { Patient } from 'fhir/r4';
 import { getJson, postJson, problemText, uuid } from './api.js';
 import { renderCards } from './cards.js';
-import { resolvePlaceholders } from './demo-time.js';
+import { resolvePlaceholders } from '../../src/demo/time.js';
 import { byId, h, prettyJson } from './dom.js';
 import { magnesiumSeries, trendChart } from './trend.js';
 import type { DemoPatientFile, DemoPatientIndexEntry, ViewCard, ViewCoding, ViewDiscovery, ViewResponse, ViewService, ViewSuggestion } from './types.js';
