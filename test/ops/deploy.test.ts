@@ -165,10 +165,14 @@ describe('deploy/ manifests', () => {
     expect(policy.spec.podSelector.matchLabels).toEqual(deployment.spec.template.metadata.labels);
     expect(policy.spec.policyTypes).toEqual(['Ingress', 'Egress']);
     const namedPort = container.ports[0].name;
-    for (const rule of policy.spec.ingress) {
-      expect(rule.from.length).toBeGreaterThan(0);
-      expect(rule.ports).toEqual([{ port: namedPort }]);
-    }
+    // Prometheus scrapes METRICS_PORT when the ConfigMap sets one, else the http port.
+    const metricsPort = find('ConfigMap', 'magnesium-cds-config').data.METRICS_PORT;
+    const [fromIngress, fromMonitoring] = policy.spec.ingress;
+    expect(fromIngress.from[0].namespaceSelector.matchLabels).toEqual({ 'kubernetes.io/metadata.name': 'ingress-nginx' });
+    expect(fromIngress.ports).toEqual([{ port: namedPort }]);
+    expect(fromMonitoring.from[0].namespaceSelector.matchLabels).toEqual({ 'kubernetes.io/metadata.name': 'monitoring' });
+    expect(fromMonitoring.ports).toEqual([{ port: metricsPort ? Number(metricsPort) : namedPort }]);
+    expect(policy.spec.ingress).toHaveLength(2);
     const egressPorts = policy.spec.egress.flatMap((r: { ports: Array<{ port: number }> }) => r.ports.map((p) => p.port)).sort((a: number, b: number) => a - b);
     expect(egressPorts).toEqual([53, 53, 443, 5432]);
   });
