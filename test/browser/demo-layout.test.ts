@@ -33,7 +33,7 @@ async function chartCollisions(page: Page): Promise<string[]> {
     const svg = document.querySelector('#trend svg');
     if (!svg) return [];
     type Box = { name: string; r: DOMRect };
-    const boxes = (selector: string): Box[] => [...svg.querySelectorAll(selector)].map((e) => ({ name: `${e.getAttribute('class')} "${e.textContent ?? ''}"`, r: e.getBoundingClientRect() }));
+    const boxes = (selector: string): Box[] => Array.from(svg.querySelectorAll(selector)).map((e) => ({ name: `${e.getAttribute('class')} "${e.textContent ?? ''}"`, r: e.getBoundingClientRect() }));
     const overlap = (a: DOMRect, b: DOMRect) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
     const values = boxes('text.value');
     const others = [...boxes('text.tick'), ...boxes('text.th-low-label'), ...boxes('text.th-severe-label'), ...boxes('line.th-low'), ...boxes('line.th-severe')];

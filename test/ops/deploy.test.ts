@@ -11,7 +11,7 @@ import { ROOT, testApp } from '../helpers';
 const read = (...parts: string[]) => readFileSync(join(ROOT, ...parts), 'utf8');
 const operations = read('docs', 'operations.md');
 
-type Manifest = { kind: string; apiVersion: string; metadata: { name: string }; [key: string]: any };
+type Manifest = { kind: string; apiVersion: string; metadata: { name: string; annotations?: Record<string, string> }; [key: string]: any };
 const manifests: Manifest[] = readdirSync(join(ROOT, 'deploy'))
   .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
   .flatMap((f) =>
@@ -153,8 +153,8 @@ describe('deploy/ manifests', () => {
   });
 
   test('the Ingress accepts bodies as large as BODY_LIMIT_BYTES and limits the inbound rate', () => {
-    const annotations = find('Ingress', 'magnesium-cds').metadata.annotations;
-    const size = /^(\d+)m$/.exec(annotations['nginx.ingress.kubernetes.io/proxy-body-size']);
+    const annotations = find('Ingress', 'magnesium-cds').metadata.annotations ?? {};
+    const size = /^(\d+)m$/.exec(annotations['nginx.ingress.kubernetes.io/proxy-body-size'] ?? '');
     expect(Number(size?.[1]) * 1024 * 1024).toBeGreaterThanOrEqual(loadConfig({}).bodyLimitBytes);
     expect(Number(annotations['nginx.ingress.kubernetes.io/limit-rps'])).toBeGreaterThan(0);
     expect(Number(annotations['nginx.ingress.kubernetes.io/proxy-read-timeout']) * 1000).toBeGreaterThan(loadConfig({}).server.requestTimeoutMs);
