@@ -4,6 +4,7 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
-  setupFiles: ['<rootDir>/test/setup-env.ts'],
+  // After the framework is installed: the setup registers an afterAll per test file.
+  setupFilesAfterEnv: ['<rootDir>/test/setup-env.ts'],
   testTimeout: 20000,
 };

@@ -118,6 +118,7 @@ async function main(): Promise<number> {
   process.stdout.write(markdown);
   log(`results: ${join(outDir, 'latest.json')}, ${join(outDir, 'latest.md')}${writesDocs ? `, ${DOC}` : ''}`);
   // Timing targets are reported, never enforced here: shared machines are too noisy to gate on.
+  if (smoke) log(problems.length > 0 ? `smoke run FAILED: ${problems.length} problem(s) above` : 'smoke run passed: every target answered without errors (timings not judged)');
   return problems.length > 0 ? 1 : 0;
 }
 

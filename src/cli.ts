@@ -1,18 +1,27 @@
 #!/usr/bin/env node
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs as parseNodeArgs } from 'node:util';
 import type { MedicationRequest, ServiceRequest } from 'fhir/r4';
 import type { CdsResponse } from './cds/schemas';
 import { CdsError, toOperationOutcome } from './cds/errors';
 import { buildFactIndex } from './clinical/facts';
+import { parseFhirDateTime } from './clinical/time';
 import { ConfigError, loadConfig, type AppConfig } from './config';
+import { loadDemoPatient, loadDemoPatients, PROJECT_ROOT } from './demo/patients';
+import { PlaceholderError, resolvePlaceholders } from './demo/time';
 import { loadRuleConfig } from './rules/config';
 import { invokeService } from './services/invoke';
 import { loadRegistry, type RegisteredService } from './services/registry';
 
 /**
- * Command line for integrators: `magnesium-cds evaluate request.json` prints the cards the service
- * would answer to a hook request file, through the same invokeService as the HTTP route, with the
- * same configuration (environment variables, RULES_FILE).
+ * Command line for integrators:
+ * - `magnesium-cds evaluate request.json` prints the cards the service would answer to a hook
+ *   request file, through the same invokeService as the HTTP route, with the same configuration
+ *   (environment variables, RULES_FILE); the service is the one registered for the request's hook.
+ * - `magnesium-cds sample severe` prints a demo patient's hook request with its times resolved
+ *   against now, ready to POST or to pipe into `evaluate -`.
  * Exit codes: 0 answered; 2 invalid request or usage; 1 anything else (unreadable file, data
  * unobtainable, configuration).
  */
@@ -24,46 +33,60 @@ export interface CliIo {
   readFile: (path: string) => string;
 }
 
-const USAGE = `Usage: magnesium-cds evaluate <request.json | -> [--json] [--now <ISO instant>] [--service <id>]
+const USAGE = `Usage: magnesium-cds evaluate <request.json | -> [--json] [--now <instant>] [--service <id>]
+       magnesium-cds sample [<patient>] [--now <instant>]
+       magnesium-cds --version | --help
 
-Prints the CDS cards the service answers to a CDS Hooks request body.
+evaluate   prints the CDS cards the service answers to a CDS Hooks request body (- reads stdin)
   --json           print the raw response body instead of the text rendering
-  --now <instant>  evaluate as if now were this instant (e.g. 2026-11-22T12:00:00Z)
+  --now <instant>  evaluate as if now were this ISO 8601 instant with its zone (e.g. 2026-11-22T12:00:00Z)
   --service <id>   service id (default: the one service registered for the request's hook)
+sample     prints a demo patient's hook request, its times relative to now (or --now);
+           without <patient>, lists the demo patients
 Exit codes: 0 answered, 2 invalid request or usage, 1 other failure.`;
 
 class UsageError extends Error {}
 
-interface Options {
-  file: string;
-  json: boolean;
-  now?: Date;
-  serviceId?: string;
+type Options =
+  | { command: 'evaluate'; file: string; json: boolean; now?: Date; serviceId?: string }
+  | { command: 'sample'; patient?: string; now?: Date };
+
+/** An ISO 8601 instant: full date, time and zone, a real calendar date (not whatever Date parses). */
+function parseInstant(value: string): Date {
+  const instant = value.includes('T') ? parseFhirDateTime(value) : undefined;
+  if (!instant) throw new UsageError(`--now needs an ISO 8601 instant with its zone, e.g. 2026-11-22T12:00:00Z (got "${value}").`);
+  return instant;
 }
 
 function parseArgs(argv: string[]): Options {
-  const [command, ...rest] = argv;
-  if (command !== 'evaluate') throw new UsageError(command ? `Unknown command "${command}".` : 'No command given.');
-  const options: Partial<Options> = { json: false };
-  for (let i = 0; i < rest.length; i += 1) {
-    const arg = rest[i]!;
-    const value = () => {
-      const v = rest[(i += 1)];
-      if (v === undefined) throw new UsageError(`${arg} needs a value.`);
-      return v;
-    };
-    if (arg === '--json') options.json = true;
-    else if (arg === '--now') {
-      const now = new Date(value());
-      if (Number.isNaN(now.getTime())) throw new UsageError('--now needs an ISO 8601 instant, e.g. 2026-11-22T12:00:00Z.');
-      options.now = now;
-    } else if (arg === '--service') options.serviceId = value();
-    else if (arg.startsWith('--')) throw new UsageError(`Unknown option ${arg}.`);
-    else if (options.file === undefined) options.file = arg;
-    else throw new UsageError(`Unexpected argument "${arg}".`);
+  let parsed;
+  try {
+    parsed = parseNodeArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: { json: { type: 'boolean' }, now: { type: 'string' }, service: { type: 'string' } },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
   }
-  if (options.file === undefined) throw new UsageError('No request file given.');
-  return options as Options;
+  const { values, positionals } = parsed;
+  const [command, target, ...extra] = positionals;
+  if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}".`);
+  const now = values.now === undefined ? undefined : parseInstant(values.now);
+  if (command === 'evaluate') {
+    if (target === undefined) throw new UsageError('No request file given.');
+    return { command, file: target, json: values.json ?? false, now, serviceId: values.service };
+  }
+  if (command === 'sample') {
+    if (values.json !== undefined || values.service !== undefined) throw new UsageError('sample takes only a patient and --now.');
+    return { command, patient: target, now };
+  }
+  throw new UsageError(command ? `Unknown command "${command}".` : 'No command given.');
+}
+
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 /** The HTTP service's default fhirServer rule: https, or http when the profile allows it; no credentials in the URL. */
@@ -144,41 +167,70 @@ const defaultIo: CliIo = {
   readFile: (path) => readFileSync(path === '-' ? 0 : path, 'utf8'),
 };
 
+/** The demo patient's hook request with its times resolved, or the list of demo patients. */
+function sample(patient: string | undefined, now: Date): string {
+  if (patient === undefined) {
+    const rows = loadDemoPatients().map((p) => `  ${p.id.padEnd(14)} ${p.summary}`);
+    return `Demo patients (magnesium-cds sample <patient>):\n${rows.join('\n')}\n`;
+  }
+  const file = loadDemoPatient(patient);
+  if (!file) throw new UsageError(`No demo patient "${patient}"; known: ${loadDemoPatients().map((p) => p.id).join(', ')}.`);
+  try {
+    // Like the demo page: a fresh hookInstance per request, the `demo` member never sent.
+    return `${JSON.stringify({ ...resolvePlaceholders(file.request, now), hookInstance: randomUUID() }, null, 2)}\n`;
+  } catch (error) {
+    if (error instanceof PlaceholderError) throw new Error(`fixtures/demo sample "${patient}": ${error.message}`);
+    throw error;
+  }
+}
+
+async function evaluate(options: Extract<Options, { command: 'evaluate' }>, io: CliIo): Promise<number> {
+  let text: string;
+  try {
+    text = io.readFile(options.file);
+  } catch (error) {
+    io.stderr(`Cannot read ${options.file}: ${(error as Error).message}\n`);
+    return 1;
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new CdsError('CDS_INVALID_REQUEST', 'Request body is not valid JSON.', ['(body)']);
+  }
+  const config = loadConfig(io.env);
+  const rules = loadRuleConfig(config.rulesFile);
+  const registry = loadRegistry();
+  const service = pickService(registry, body, options.serviceId);
+  const now = options.now;
+  const result = await invokeService(service, body, {
+    rules,
+    factIndex: buildFactIndex(rules),
+    fhirLimits: config.fhir,
+    mayCallFhirServer: fhirServerRule(config),
+    now: () => (now ? new Date(now.getTime()) : new Date()),
+  });
+  io.stdout(options.json ? `${JSON.stringify(result.response, null, 2)}\n` : renderText(result.response));
+  return 0;
+}
+
 /** Runs the command line; resolves to the exit code. */
 export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     io.stdout(`${USAGE}\n`);
     return 0;
   }
+  if (argv.includes('--version') || argv.includes('-v')) {
+    io.stdout(`magnesium-cds ${packageVersion()}\n`);
+    return 0;
+  }
   try {
     const options = parseArgs(argv);
-    let text: string;
-    try {
-      text = io.readFile(options.file);
-    } catch (error) {
-      io.stderr(`Cannot read ${options.file}: ${(error as Error).message}\n`);
-      return 1;
+    if (options.command === 'sample') {
+      io.stdout(sample(options.patient, options.now ?? new Date()));
+      return 0;
     }
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw new CdsError('CDS_INVALID_REQUEST', 'Request body is not valid JSON.', ['(body)']);
-    }
-    const config = loadConfig(io.env);
-    const rules = loadRuleConfig(config.rulesFile);
-    const registry = loadRegistry();
-    const service = pickService(registry, body, options.serviceId);
-    const now = options.now;
-    const result = await invokeService(service, body, {
-      rules,
-      factIndex: buildFactIndex(rules),
-      fhirLimits: config.fhir,
-      mayCallFhirServer: fhirServerRule(config),
-      now: () => (now ? new Date(now.getTime()) : new Date()),
-    });
-    io.stdout(options.json ? `${JSON.stringify(result.response, null, 2)}\n` : renderText(result.response));
-    return 0;
+    return await evaluate(options, io);
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr(`${error.message}\n\n${USAGE}\n`);

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import request from 'supertest';
-import { main, type CliIo } from '../src/cli';
+import { main, packageVersion, type CliIo } from '../src/cli';
 import { CASES_DIR, CASES_NOW, expectValidCdsResponse, loadCase, testApp } from './helpers';
 
 /** Runs the CLI in-process with captured output. */
@@ -85,8 +85,44 @@ describe('magnesium-cds evaluate', () => {
     expect(stderr).toMatch(/^Cannot evaluate the request \(HTTP 412/);
   });
 
+  test('--now takes only an ISO 8601 instant with its zone, not whatever Date parses', async () => {
+    const files = caseFile('p03_severe_0_9.json');
+    const file = join(CASES_DIR, 'p03_severe_0_9.json');
+    for (const now of ['yesterday', 'Nov 22 2026', '2026-11-22', '2026-11-22T12:00:00', '2026-02-30T12:00:00Z', '1764000000000']) {
+      const { code, stderr } = await run(['evaluate', file, '--now', now], files);
+      expect({ now, code }).toEqual({ now, code: 2 });
+      expect(stderr).toContain(`--now needs an ISO 8601 instant with its zone`);
+    }
+    for (const now of ['2026-11-22T12:00:00Z', '2026-11-22T13:00:00+01:00', '2026-11-22T12:00Z', `--now=2026-11-22T12:00:00.000Z`]) {
+      const argv = now.startsWith('--') ? ['evaluate', file, now] : ['evaluate', file, '--now', now];
+      const { code, stdout } = await run(argv, files);
+      expect({ now, code }).toEqual({ now, code: 0 });
+      expect(stdout).toContain('on 2026-11-22 10:00, give IV magnesium');
+    }
+  });
+
+  test('the service is the one registered for the request hook; --service picks it explicitly', async () => {
+    const name = 'p03_severe_0_9.json';
+    const byService = await run(['evaluate', join(CASES_DIR, name), '--service', 'hypomagnesemia', ...NOW], caseFile(name));
+    expect(byService.code).toBe(0);
+    expect(byService.stdout).toContain('[CRITICAL] Severe hypomagnesemia');
+    const unknown = await run(['evaluate', join(CASES_DIR, name), '--service', 'nope', ...NOW], caseFile(name));
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^No service "nope"; known: .*hypomagnesemia/);
+    const otherHook = await run(['evaluate', 'r.json', ...NOW], { 'r.json': JSON.stringify({ ...loadCase(name), hook: 'encounter-start' }) });
+    expect(otherHook.code).toBe(2);
+    expect(otherHook.stderr).toMatch(/^No service for hook "encounter-start"/);
+  });
+
+  test('--version prints the package version', async () => {
+    const { code, stdout } = await run(['--version']);
+    expect(code).toBe(0);
+    expect(stdout).toBe(`magnesium-cds ${packageVersion()}\n`);
+    expect(packageVersion()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
   test('usage errors exit 2 and print the usage; --help exits 0', async () => {
-    for (const argv of [[], ['judge', 'x.json'], ['evaluate'], ['evaluate', 'x.json', '--now', 'yesterday'], ['evaluate', 'x.json', '--frobnicate']]) {
+    for (const argv of [[], ['judge', 'x.json'], ['evaluate'], ['evaluate', 'x.json', 'y.json'], ['evaluate', 'x.json', '--frobnicate'], ['evaluate', 'x.json', '--now'], ['sample', 'severe', '--json']]) {
       const { code, stderr } = await run(argv, { 'x.json': '{}' });
       expect(code).toBe(2);
       expect(stderr).toContain('Usage: magnesium-cds evaluate');
@@ -94,5 +130,40 @@ describe('magnesium-cds evaluate', () => {
     const help = await run(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Exit codes');
+  });
+});
+
+describe('magnesium-cds sample', () => {
+  test('prints a demo patient as a hook request dated relative to now, which evaluates to its main card', async () => {
+    const printed = await run(['sample', 'severe', '--now', '2031-05-01T08:00:00Z']);
+    expect(printed.code).toBe(0);
+    const body = JSON.parse(printed.stdout);
+    expect(body).not.toHaveProperty('demo');
+    expect(body.hook).toBe('patient-view');
+    expect(body.hookInstance).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(printed.stdout).not.toContain('@now');
+    expect(printed.stdout).not.toContain('@today');
+    // Evaluated at that same instant (as `sample severe | evaluate -` does today), it gives the dose.
+    const evaluated = await run(['evaluate', '-', '--now', '2031-05-01T08:00:00Z'], { '-': printed.stdout });
+    expect(evaluated.code).toBe(0);
+    expect(evaluated.stdout).toMatch(/^1 card\n\n\[CRITICAL\] Severe hypomagnesemia: Mg 0\.9 mg\/dL on 2031-05-01 0\d:\d\d, give IV magnesium\n/);
+  });
+
+  test('two samples differ in hookInstance only', async () => {
+    const [a, b] = await Promise.all([run(['sample', 'high', '--now', '2031-05-01T08:00:00Z']), run(['sample', 'high', '--now', '2031-05-01T08:00:00Z'])]);
+    const { hookInstance: ha, ...restA } = JSON.parse(a.stdout);
+    const { hookInstance: hb, ...restB } = JSON.parse(b.stdout);
+    expect(ha).not.toBe(hb);
+    expect(restA).toEqual(restB);
+  });
+
+  test('without a patient it lists the demo patients; an unknown one is a usage error', async () => {
+    const list = await run(['sample']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^Demo patients/);
+    expect(list.stdout).toMatch(/\n  severe +Mg 0\.9 mg\/dL/);
+    const unknown = await run(['sample', 'nobody']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^No demo patient "nobody"; known: normal, /);
   });
 });

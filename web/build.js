@@ -1,4 +1,5 @@
-// Builds the demo page into dist/public: compiles web/src (web/tsconfig.json) and copies web/static.
+// Builds the demo page into dist/public: compiles web/src and the placeholder module it shares with the
+// CLI (src/demo/time.ts) into dist/public/js/{web/src,src/demo} (web/tsconfig.json), and copies web/static.
 // Used by `npm run build` and by the browser test, so both serve the same files.
 const { execFileSync } = require('node:child_process');
 const { cpSync, rmSync } = require('node:fs');

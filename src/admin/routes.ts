@@ -7,6 +7,7 @@ import { CdsError } from '../cds/errors';
 import { validationError } from '../services/invoke';
 import type { FeedbackStore } from '../feedback/store';
 import { buildSummary, MAX_SUMMARY_DAYS } from '../feedback/summary';
+import { adminLabels } from './labels';
 
 /**
  * Admin routes: the override analytics as JSON and a static page that draws it. Data routes need
@@ -95,6 +96,10 @@ export function adminRouter(deps: { token: string; store: FeedbackStore; now: ()
   });
   router.get('/assets/admin.js', send('admin.js'));
   router.get('/assets/admin.css', send('admin.css'));
+  const labels = JSON.stringify(adminLabels());
+  router.get('/assets/labels.json', (_req, res) => {
+    res.set({ 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' }).type('application/json').send(labels);
+  });
 
   router.get('/feedback/summary', bearerGuard(deps.token), async (req, res, next) => {
     try {

@@ -45,7 +45,7 @@ const SUMMARY_MAX = 139;
 const EXTENSION_KEY = 'org.magnesium-cds.assessment';
 
 const OVERRIDE_SYSTEM = 'urn:magnesium-cds:override-reason';
-const overrideReasons = [
+export const overrideReasons = [
   { code: 'already-treated', display: 'Magnesium replacement already ordered or given' },
   { code: 'recheck-pending', display: 'Repeat magnesium already ordered' },
   { code: 'not-indicated', display: 'Not clinically indicated for this patient' },

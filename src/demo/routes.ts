@@ -1,7 +1,6 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import express, { type RequestHandler, type Router } from 'express';
-import { z } from 'zod';
+import { DEMO_PATIENTS_DIR, loadDemoPatients, PROJECT_ROOT } from './patients';
 
 /**
  * The demo page and its sample patients, served by the service itself: GET / (the page built into
@@ -9,35 +8,7 @@ import { z } from 'zod';
  * Static files only; the page calls the public CDS Hooks endpoints like any other client.
  */
 
-// Both src/demo (ts-jest) and dist/demo (built) sit two levels below the project root.
-const ROOT = join(__dirname, '..', '..');
-export const DEMO_PUBLIC_DIR = join(ROOT, 'dist', 'public');
-export const DEMO_PATIENTS_DIR = join(ROOT, 'fixtures', 'demo');
-
-const demoFileSchema = z.object({
-  demo: z.object({ title: z.string().min(1), summary: z.string().min(1) }),
-  request: z.looseObject({ hook: z.string().min(1), context: z.looseObject({}) }),
-});
-
-export interface DemoPatientEntry {
-  id: string;
-  title: string;
-  summary: string;
-  url: string;
-}
-
-/** Reads fixtures/demo once; a malformed sample file fails start-up rather than the page. */
-export function loadDemoPatients(dir = DEMO_PATIENTS_DIR): DemoPatientEntry[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => /^\d+-[a-z0-9-]+\.json$/.test(f))
-    .sort()
-    .map((file) => {
-      const parsed = demoFileSchema.safeParse(JSON.parse(readFileSync(join(dir, file), 'utf8')));
-      if (!parsed.success) throw new Error(`fixtures/demo/${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-      return { id: basename(file, '.json').replace(/^\d+-/, ''), ...parsed.data.demo, url: `/demo/patients/${file}` };
-    });
-}
+export const DEMO_PUBLIC_DIR = join(PROJECT_ROOT, 'dist', 'public');
 
 // The page needs nothing from elsewhere: it works offline and cannot load foreign scripts.
 const securityHeaders: RequestHandler = (_req, res, next) => {

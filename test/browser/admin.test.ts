@@ -1,17 +1,19 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { MemoryFeedbackStore } from '../../src/feedback/store';
-import { testApp } from '../helpers';
-import { loadScenario } from '../feedback/store-contract';
+import { ROOT, testApp } from '../helpers';
+import { overrideReasons } from '../../src/cards/replacement';
+import { card, loadScenario, overridden } from '../feedback/store-contract';
 
 /**
  * The admin page in a real headless Chromium: token prompt, refused token, totals, chart and
  * per-rule table drawn from the summary, token kept for the tab. Needs /usr/bin/chromium.
  */
 
+const RESULTS = join(ROOT, 'test-results');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const TOKEN = 'browser-test-admin-token-0123';
 
@@ -28,6 +30,9 @@ beforeAll(async () => {
   }
   const store = new MemoryFeedbackStore();
   await loadScenario(store);
+  // One card with a real rule ID overridden with one of the cards' own reasons: shown by name.
+  await store.recordIssuedCards([card({ cardUuid: 'G', ruleIds: ['R-CLS-4'], indicator: 'critical', issuedAt: '2026-11-21T10:00:00.000Z' })]);
+  await store.recordFeedback([overridden('G', overrideReasons[0], '2026-11-21T10:05:00Z')]);
   const { app } = testApp({ env: { ADMIN_TOKEN: TOKEN }, feedbackStore: store });
   server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -82,12 +87,13 @@ describe('admin page in Chromium', () => {
     const tiles = await page.$$eval('#totals [data-metric]', (nodes) =>
       Object.fromEntries(nodes.map((n) => [n.getAttribute('data-metric'), n.querySelector('dd')?.firstChild?.textContent?.trim()])),
     );
-    // loadScenario: six cards in the window; B and D accepted, A and E overridden, C and F ignored.
-    expect(tiles).toEqual({ issued: '6', accepted: '2', overridden: '2', ignored: '2' });
+    // loadScenario: six cards in the window; B and D accepted, A and E overridden, C and F ignored; plus G overridden.
+    expect(tiles).toEqual({ issued: '7', accepted: '2', overridden: '3', ignored: '2' });
 
     const rows = await page.$$eval('#rules tbody tr', (trs) =>
       trs.map((tr) => ({
         rule: tr.getAttribute('data-rule'),
+        ruleCell: tr.querySelector('[data-col="rule"]')?.textContent,
         indicator: tr.getAttribute('data-indicator'),
         issued: tr.querySelector('[data-col="issued"]')?.textContent,
         accepted: tr.querySelector('[data-col="accepted"]')?.textContent,
@@ -96,17 +102,23 @@ describe('admin page in Chromium', () => {
         byReason: tr.querySelector('[data-col="by-reason"]')?.textContent,
       })),
     );
-    expect(rows.map((r) => `${r.rule}/${r.indicator}`)).toEqual(['(none)/critical', '(none)/info', 'R-1/warning', 'R-2/warning', 'R-3/info']);
+    expect(rows.map((r) => `${r.rule}/${r.indicator}`)).toEqual(['(none)/critical', '(none)/info', 'R-1/warning', 'R-2/warning', 'R-3/info', 'R-CLS-4/critical']);
     const r1 = rows.find((r) => r.rule === 'R-1');
     expect(r1).toMatchObject({ issued: '3', accepted: '1 (33 %)', overridden: '2 (67 %)' });
     expect(r1?.bySuggestion).toContain('suggestion 2: 1');
-    expect(r1?.byReason).toContain('http://example.org/reasons|patient-declined: 1');
+    // A reason the cards do not offer is shown by its code, never as system|code.
+    expect(r1?.byReason).toContain('patient-declined: 1');
+    expect(r1?.byReason).not.toContain('http://example.org/reasons|');
     expect(r1?.byReason).toContain('(no reason): 1');
+    // Rule IDs carry their titles; the cards' own override reasons show their display names.
+    const severe = rows.find((r) => r.rule === 'R-CLS-4');
+    expect(severe?.ruleCell).toBe('R-CLS-4 Severe hypomagnesemia');
+    expect(severe?.byReason).toBe(`${overrideReasons[0]!.display}: 1`);
 
     // Stacked bars: one rect per non-zero outcome per day; the counts add up to the totals.
     const bars = await page.$$eval('#chart svg rect', (rects) => rects.map((r) => ({ kind: r.getAttribute('class'), day: r.getAttribute('data-day'), count: Number(r.getAttribute('data-count')) })));
     const sum = (kind: string) => bars.filter((b) => b.kind === kind).reduce((s, b) => s + b.count, 0);
-    expect({ accepted: sum('accepted'), overridden: sum('overridden'), ignored: sum('ignored') }).toEqual({ accepted: 2, overridden: 2, ignored: 2 });
+    expect({ accepted: sum('accepted'), overridden: sum('overridden'), ignored: sum('ignored') }).toEqual({ accepted: 2, overridden: 3, ignored: 2 });
     expect(bars.filter((b) => b.day === '2026-11-21').map((b) => b.kind)).toEqual(['accepted', 'overridden', 'ignored']);
     const box = await page.locator('#chart svg').boundingBox();
     expect(box?.width).toBeGreaterThan(300);
@@ -114,7 +126,25 @@ describe('admin page in Chromium', () => {
     // The token stays in this tab: a reload draws the report again without asking.
     await page.reload();
     await page.waitForSelector('#report:not([hidden])');
-    expect(await page.textContent('#totals [data-metric="issued"] dd')).toContain('6');
+    expect(await page.textContent('#totals [data-metric="issued"] dd')).toContain('7');
+    await page.close();
+  });
+
+  test('at 400 px wide the report fits: no sideways scrolling, each rule row readable as a block', async () => {
+    const page = await openPage();
+    await page.setViewportSize({ width: 400, height: 800 });
+    await page.fill('#token', TOKEN);
+    await page.click('#load');
+    await page.waitForSelector('#report:not([hidden])');
+    const fit = await page.evaluate(() => ({ scrollWidth: document.scrollingElement!.scrollWidth, innerWidth: window.innerWidth }));
+    expect(fit.scrollWidth).toBeLessThanOrEqual(fit.innerWidth);
+    // Every cell lies inside the viewport, and shows its column name.
+    const cells = await page.$$eval('#rules tbody td', (tds) => tds.map((td) => ({ right: td.getBoundingClientRect().right, label: getComputedStyle(td, '::before').content })));
+    expect(cells.length).toBeGreaterThan(0);
+    for (const c of cells) expect(c.right).toBeLessThanOrEqual(400);
+    expect(cells.map((c) => c.label)).toContain('"Override reason"');
+    mkdirSync(RESULTS, { recursive: true });
+    await page.screenshot({ path: join(RESULTS, 'admin-400.png'), fullPage: true });
     await page.close();
   });
 

@@ -1,4 +1,4 @@
-import { PlaceholderError, resolvePlaceholder, resolvePlaceholders } from '../../web/src/demo-time';
+import { PlaceholderError, resolvePlaceholder, resolvePlaceholders } from '../../src/demo/time';
 
 const NOW = new Date('2026-03-31T10:20:30.456Z');
 

@@ -1,55 +1,35 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { MemoryFeedbackStore } from '../../src/feedback/store';
-import { ROOT, testApp } from '../helpers';
-import { launchChromium } from './chromium';
+import type { Page } from 'playwright-core';
+import { pick as pickOn, RESULTS, startDemo, type DemoHarness } from './demo-server';
 
 /**
- * The demo page in a real browser against the real app: pick patients, read the rendered cards,
- * click a suggestion, dismiss a card, and keep a screenshot in test-results/.
+ * The demo page in a real browser against the real app, at 1280 × 800: pick patients, read the
+ * rendered cards, click a suggestion, read its order summary, dismiss a card, and keep a
+ * screenshot in test-results/.
  */
 
 jest.setTimeout(60_000);
 
-const RESULTS = join(ROOT, 'test-results');
 const RED = 'rgb(198, 40, 40)';
 
-let server: Server;
-let browser: Browser;
+let demo: DemoHarness;
 let page: Page;
 let base: string;
-const store = new MemoryFeedbackStore();
-const problems: string[] = [];
+let store: DemoHarness['store'];
+let problems: string[];
 
 beforeAll(async () => {
-  // The same page `npm run build` produces, built from the current sources.
-  execFileSync(process.execPath, [join(ROOT, 'web', 'build.js')], { stdio: 'pipe' });
-  const { app } = testApp({ now: () => new Date(), feedbackStore: store });
-  server = createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  // CSP violations, script errors and failed requests all surface here.
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(m.text());
-  });
-  page.on('pageerror', (e) => problems.push(e.message));
+  demo = await startDemo();
+  ({ base, store, problems } = demo);
+  page = await demo.openPage({ width: 1280, height: 800 });
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await new Promise((resolve) => server?.close(resolve));
+  await demo?.close();
 });
 
-async function pick(id: string): Promise<void> {
-  await page.click(`#patients button[data-patient="${id}"]`);
-  await page.waitForSelector(`#cards[data-patient="${id}"]`);
-}
+const pick = (id: string) => pickOn(page, id);
 
 const summaries = () => page.locator('.cds-card .card-summary').allTextContents();
 
@@ -69,6 +49,12 @@ test('normal magnesium: no cards', async () => {
   expect(await page.locator('.cds-card').count()).toBe(0);
   expect(await page.textContent('#cards')).toContain('No recommendations');
   expect(await page.textContent('#banner')).toContain('Erik Johan Lindqvist');
+});
+
+test('the banner labels the MRN once', async () => {
+  await pick('severe');
+  const mrn = await page.textContent('#banner .mrn');
+  expect(mrn).toBe('MRN-0004');
 });
 
 test('severe: a critical card in red, markdown detail, trend with threshold lines', async () => {
@@ -106,6 +92,22 @@ test('clicking the recommended suggestion shows its draft orders and records acc
   expect(medication).toMatchObject({ resourceType: 'MedicationRequest', status: 'draft', subject: { reference: 'Patient/demo-severe' } });
   expect(medication.medicationCodeableConcept.coding[0].display).toBe('magnesium sulfate');
   expect(medication.dosageInstruction[0].route.coding[0].code).toBe('47625008');
+
+  // Each draft says in words what it orders, above its JSON, and the dose is on screen.
+  const summary = drafts.first().locator('.order-summary');
+  expect(await summary.locator('dt').allTextContents()).toEqual(expect.arrayContaining(['Drug', 'Dose', 'Route', 'Rate', 'Frequency', 'Duration', 'Recheck']));
+  const value = (term: string) => summary.locator(`dt:text-is("${term}") + dd`).textContent();
+  expect(await value('Drug')).toMatch(/^magnesium sulfate/);
+  expect(await value('Dose')).toMatch(/^\d+(\.\d+)? (g|mg)$/);
+  expect(await value('Route')).toBe('IV');
+  expect(await value('Rate')).toMatch(/^\d+(\.\d+)? (g|mg)\/h$/);
+  expect(await value('Recheck')).toMatch(/^Magnesium, Potassium, Calcium in \d+ h /);
+  const summaryBox = (await summary.boundingBox())!;
+  expect(summaryBox.y).toBeLessThan((await drafts.first().locator('details.draft-json').boundingBox())!.y);
+  const dose = (await summary.locator('dt:text-is("Dose") + dd').boundingBox())!;
+  expect(dose.y).toBeGreaterThanOrEqual(0);
+  expect(dose.y + dose.height).toBeLessThanOrEqual(800);
+  expect(await drafts.nth(1).locator('.order-summary dt').allTextContents()).toEqual(['Test', 'When', 'Why']);
 
   expect(await store.feedbackFor(cardUuid)).toEqual([expect.objectContaining({ outcome: 'accepted', acceptedSuggestions: [suggestionUuid] })]);
 });

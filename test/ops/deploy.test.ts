@@ -11,7 +11,7 @@ import { ROOT, testApp } from '../helpers';
 const read = (...parts: string[]) => readFileSync(join(ROOT, ...parts), 'utf8');
 const operations = read('docs', 'operations.md');
 
-type Manifest = { kind: string; apiVersion: string; metadata: { name: string }; [key: string]: any };
+type Manifest = { kind: string; apiVersion: string; metadata: { name: string; annotations?: Record<string, string> }; [key: string]: any };
 const manifests: Manifest[] = readdirSync(join(ROOT, 'deploy'))
   .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
   .flatMap((f) =>
@@ -134,6 +134,47 @@ describe('deploy/ manifests', () => {
     expect(config.data.RULES_FILE).toBe(`${mount.mountPath}/${fileName}`);
     const override = parseAllDocuments(rules.data[fileName])[0]?.toJS();
     expect(buildRuleConfig(override).version).toBe(override.version);
+  });
+
+  test('the Ingress terminates TLS for the host of CDS_PUBLIC_URL and routes only /cds-services to the Service', async () => {
+    const ingress = find('Ingress', 'magnesium-cds');
+    const publicUrl = new URL(find('ConfigMap', 'magnesium-cds-config').data.CDS_PUBLIC_URL);
+    expect(publicUrl.protocol).toBe('https:');
+    expect(ingress.spec.tls).toEqual([expect.objectContaining({ hosts: [publicUrl.host] })]);
+    expect(ingress.spec.rules.map((r: { host: string }) => r.host)).toEqual([publicUrl.host]);
+    const paths = ingress.spec.rules[0].http.paths;
+    expect(paths.map((p: { path: string; pathType: string }) => `${p.pathType} ${p.path}`)).toEqual([`Prefix ${publicUrl.pathname.replace(/\/$/, '')}/cds-services`]);
+    const service = find('Service', 'magnesium-cds');
+    expect(paths[0].backend.service).toEqual({ name: service.metadata.name, port: { name: service.spec.ports[0].name } });
+    // The path it routes is the service's discovery endpoint; admin and metrics are not under it.
+    const { app } = testApp();
+    expect((await request(app).get(paths[0].path)).status).toBe(200);
+    expect(paths.some((p: { path: string }) => '/admin/'.startsWith(p.path) || '/metrics'.startsWith(p.path))).toBe(false);
+  });
+
+  test('the Ingress accepts bodies as large as BODY_LIMIT_BYTES and limits the inbound rate', () => {
+    const annotations = find('Ingress', 'magnesium-cds').metadata.annotations ?? {};
+    const size = /^(\d+)m$/.exec(annotations['nginx.ingress.kubernetes.io/proxy-body-size'] ?? '');
+    expect(Number(size?.[1]) * 1024 * 1024).toBeGreaterThanOrEqual(loadConfig({}).bodyLimitBytes);
+    expect(Number(annotations['nginx.ingress.kubernetes.io/limit-rps'])).toBeGreaterThan(0);
+    expect(Number(annotations['nginx.ingress.kubernetes.io/proxy-read-timeout']) * 1000).toBeGreaterThan(loadConfig({}).server.requestTimeoutMs);
+  });
+
+  test('the NetworkPolicy selects the pods, admits only the ingress controller and monitoring on the http port, and lets out DNS, PostgreSQL and HTTPS', () => {
+    const policy = find('NetworkPolicy', 'magnesium-cds');
+    expect(policy.spec.podSelector.matchLabels).toEqual(deployment.spec.template.metadata.labels);
+    expect(policy.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    const namedPort = container.ports[0].name;
+    // Prometheus scrapes METRICS_PORT when the ConfigMap sets one, else the http port.
+    const metricsPort = find('ConfigMap', 'magnesium-cds-config').data.METRICS_PORT;
+    const [fromIngress, fromMonitoring] = policy.spec.ingress;
+    expect(fromIngress.from[0].namespaceSelector.matchLabels).toEqual({ 'kubernetes.io/metadata.name': 'ingress-nginx' });
+    expect(fromIngress.ports).toEqual([{ port: namedPort }]);
+    expect(fromMonitoring.from[0].namespaceSelector.matchLabels).toEqual({ 'kubernetes.io/metadata.name': 'monitoring' });
+    expect(fromMonitoring.ports).toEqual([{ port: metricsPort ? Number(metricsPort) : namedPort }]);
+    expect(policy.spec.ingress).toHaveLength(2);
+    const egressPorts = policy.spec.egress.flatMap((r: { ports: Array<{ port: number }> }) => r.ports.map((p) => p.port)).sort((a: number, b: number) => a - b);
+    expect(egressPorts).toEqual([53, 53, 443, 5432]);
   });
 
   test('the clients file comes from the Secret, read-only', () => {

@@ -1,8 +1,9 @@
 import type { Patient } from 'fhir/r4';
 import { getJson, postJson, problemText, uuid } from './api.js';
 import { renderCards } from './cards.js';
-import { resolvePlaceholders } from './demo-time.js';
+import { resolvePlaceholders } from '../../src/demo/time.js';
 import { byId, h, prettyJson } from './dom.js';
+import { orderSummary } from './order-summary.js';
 import { magnesiumSeries, trendChart } from './trend.js';
 import type { DemoPatientFile, DemoPatientIndexEntry, ViewCard, ViewCoding, ViewDiscovery, ViewResponse, ViewService, ViewSuggestion } from './types.js';
 
@@ -48,7 +49,8 @@ function renderBanner(patient: Patient | undefined, now: Date): void {
     h('span', { class: 'patient-name' }, full),
     h('span', {}, `${patient.gender ?? 'sex unknown'}, ${ageText(patient.birthDate, now)}`),
     patient.birthDate ? h('span', {}, `born ${patient.birthDate}`) : '',
-    mrn ? h('span', {}, `MRN ${mrn}`) : '',
+    // Some EHRs' MRNs already start with "MRN" (MRN-0004): label it once.
+    mrn ? h('span', { class: 'mrn' }, /^mrn\b/i.test(mrn) ? mrn : `MRN ${mrn}`) : '',
     h('span', { class: 'patient-id' }, `Patient/${patient.id ?? '?'}`),
   );
 }
@@ -67,6 +69,7 @@ function renderTrend(prefetch: Record<string, unknown> | undefined, now: Date): 
 function showDrafts(card: ViewCard, suggestion: ViewSuggestion): void {
   const panel = byId('drafts');
   const actions = suggestion.actions ?? [];
+  const now = new Date();
   panel.replaceChildren(
     h('h2', {}, 'Draft orders'),
     h('p', { class: 'muted' }, `From "${suggestion.label}" on the ${card.indicator} card. An EHR would open these for review and signature; the demo only shows them.`),
@@ -75,7 +78,9 @@ function showDrafts(card: ViewCard, suggestion: ViewSuggestion): void {
         'section',
         { class: 'draft', 'data-resource-type': a.resource?.resourceType },
         h('h3', {}, `${a.type} ${a.resource?.resourceType ?? a.resourceId ?? ''}: ${a.description ?? ''}`),
-        h('pre', { class: 'json' }, prettyJson(a.resource ?? { resourceId: a.resourceId })),
+        // The order in words first; the FHIR resource behind a disclosure for those who need it.
+        orderSummary(a.resource, actions.filter((b) => b !== a).map((b) => b.resource), now),
+        h('details', { class: 'draft-json' }, h('summary', {}, 'FHIR resource'), h('pre', { class: 'json' }, prettyJson(a.resource ?? { resourceId: a.resourceId }))),
       ),
     ),
   );
@@ -144,15 +149,27 @@ async function selectPatient(id: string): Promise<void> {
     setStatus(`${entry.title}: ${n} card${n === 1 ? '' : 's'} in ${result.ms} ms`, 'ok');
   }
   cards.dataset.patient = id;
-  if (location.hash !== `#${id}`) history.replaceState(null, '', `#${id}`);
 }
+
+const hashPatient = () => decodeURIComponent(location.hash.slice(1));
+
+/** Picking a patient goes through the URL: #id is a deep link, and back/forward walk the patients picked. */
+function showPatient(id: string): void {
+  if (hashPatient() === id) void selectPatient(id);
+  else location.hash = id;
+}
+
+window.addEventListener('hashchange', () => {
+  const id = hashPatient();
+  if (state.patients.some((p) => p.id === id) && id !== state.current) void selectPatient(id);
+});
 
 function renderPatientList(): void {
   const list = byId('patients');
   list.replaceChildren(
     ...state.patients.map((p) => {
       const button = h('button', { type: 'button', 'data-patient': p.id, 'aria-pressed': 'false' }, h('span', { class: 'p-title' }, p.title), h('span', { class: 'p-summary' }, p.summary));
-      button.addEventListener('click', () => void selectPatient(p.id));
+      button.addEventListener('click', () => showPatient(p.id));
       return h('li', {}, button);
     }),
   );
@@ -172,8 +189,11 @@ async function start(): Promise<void> {
   if (!index.ok) return setStatus(`Could not list the sample patients: ${problemText(index)}`, 'error');
   state.patients = (index.body as { patients: DemoPatientIndexEntry[] }).patients;
   renderPatientList();
-  const wanted = location.hash.slice(1);
-  await selectPatient(state.patients.some((p) => p.id === wanted) ? wanted : (state.patients[0]?.id ?? ''));
+  const wanted = hashPatient();
+  const first = state.patients.some((p) => p.id === wanted) ? wanted : (state.patients[0]?.id ?? '');
+  // An empty or unknown hash is replaced, not pushed: back still leaves the page.
+  if (wanted !== first) history.replaceState(null, '', `#${first}`);
+  await selectPatient(first);
 }
 
 start().catch((error: unknown) => setStatus(`Unexpected error: ${(error as Error).message}`, 'error'));

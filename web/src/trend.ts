@@ -99,11 +99,40 @@ export function trendChart(points: TrendPoint[], now: Date): SVGSVGElement | und
   svg.appendChild(el('text', { x: m.left, y: H - 10, class: 'tick' }, shortDate(points[0]!.at)));
   svg.appendChild(el('text', { x: W - m.right, y: H - 10, class: 'tick', 'text-anchor': 'end' }, `now (${shortDate(now)})`));
   svg.appendChild(el('polyline', { points: points.map((p) => `${x(p.at).toFixed(1)},${y(p.mgDl).toFixed(1)}`).join(' '), class: 'series' }));
+  const lineYs = [y(t.lowBelowMgDl), y(t.severeBelowMgDl)];
   for (const p of points) {
-    const dot = el('circle', { cx: x(p.at).toFixed(1), cy: y(p.mgDl).toFixed(1), r: 4.5, class: tierClass(p.mgDl) });
+    const px = x(p.at);
+    const py = y(p.mgDl);
+    const dot = el('circle', { cx: px.toFixed(1), cy: py.toFixed(1), r: 4.5, class: tierClass(p.mgDl) });
     dot.appendChild(el('title', {}, `${p.reported} · ${p.at.toLocaleString()}`));
     svg.appendChild(dot);
-    svg.appendChild(el('text', { x: x(p.at).toFixed(1), y: (y(p.mgDl) - 9).toFixed(1), class: 'value', 'text-anchor': 'middle' }, p.mgDl.toFixed(2).replace(/0$/, '')));
+    const label = valueLabelPlace(px, py, lineYs, { left: m.left, right: W - m.right, top: m.top, bottom: H - m.bottom });
+    svg.appendChild(el('text', { x: label.x.toFixed(1), y: label.y.toFixed(1), class: 'value', 'text-anchor': label.anchor }, p.mgDl.toFixed(2).replace(/0$/, '')));
   }
   return svg;
+}
+
+/** Half the height of a value label, and how close (px) its middle may come to a threshold line. */
+const LABEL_HALF = 6.5;
+const LINE_CLEARANCE = 3;
+
+/**
+ * Where a point's value label goes: above the point unless that crosses a threshold line or the
+ * top edge, else below it (unless that reaches the time axis); anchored inwards near the left and
+ * right edges, so it never runs into the axis ticks or the threshold labels in the right margin.
+ */
+export function valueLabelPlace(px: number, py: number, lineYs: number[], plot: { left: number; right: number; top: number; bottom: number }): { x: number; y: number; anchor: 'start' | 'middle' | 'end' } {
+  const anchor = px < plot.left + 14 ? 'start' : px > plot.right - 14 ? 'end' : 'middle';
+  const x = anchor === 'start' ? px + 2 : anchor === 'end' ? px - 2 : px;
+  // Text y is its baseline; its middle is about LABEL_HALF - 1 above.
+  const clear = (baseline: number) => {
+    const top = baseline - 2 * LABEL_HALF;
+    return top >= plot.top - 4 && baseline <= plot.bottom - 2 && lineYs.every((ly) => ly < top - LINE_CLEARANCE || ly > baseline + LINE_CLEARANCE);
+  };
+  const above = py - 8;
+  const below = py + 17;
+  if (clear(above)) return { x, y: above, anchor };
+  if (clear(below)) return { x, y: below, anchor };
+  // Both sides cross a line (a point right between two close lines): keep it above, off the dot.
+  return { x, y: above, anchor };
 }

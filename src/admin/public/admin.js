@@ -41,12 +41,36 @@
     }
   }
 
-  function listOf(record) {
+  // Rule titles and override reason displays (assets/labels.json); codes are shown only as a fallback.
+  let labels = { rules: {}, overrideReasons: {} };
+  async function loadLabels() {
+    try {
+      const response = await fetch('assets/labels.json');
+      if (response.ok) labels = await response.json();
+    } catch {
+      // Without labels the page still works and shows the codes.
+    }
+  }
+  const reasonName = (key) => labels.overrideReasons[key] || key.slice(key.lastIndexOf('|') + 1);
+
+  function listOf(record, name) {
     const entries = Object.entries(record).sort((a, b) => b[1] - a[1]);
     if (entries.length === 0) return document.createTextNode('–');
     const ul = el('ul');
-    for (const [name, count] of entries) ul.append(el('li', {}, `${name}: ${count}`));
+    for (const [key, count] of entries) {
+      const li = el('li', {}, `${name(key)}: ${count}`);
+      if (name(key) !== key) li.title = key;
+      ul.append(li);
+    }
     return ul;
+  }
+
+  const COLUMNS = ['Rule', 'Indicator', 'Issued', 'Accepted', 'Overridden', 'Ignored', 'Accepted suggestion', 'Override reason'];
+  function cell(index, attrs, content) {
+    const td = el('td', { ...attrs, 'data-label': COLUMNS[index] });
+    if (typeof content === 'string') td.textContent = content;
+    else td.append(content);
+    return td;
   }
 
   function renderRules(rules) {
@@ -60,17 +84,17 @@
     }
     for (const r of rules) {
       const row = el('tr', { 'data-rule': r.ruleId, 'data-indicator': r.indicator });
-      row.append(el('td', {}, r.ruleId));
-      row.append(el('td', { class: `indicator-${r.indicator}` }, r.indicator));
-      row.append(el('td', { class: 'num', 'data-col': 'issued' }, String(r.issued)));
-      row.append(el('td', { class: 'num', 'data-col': 'accepted' }, `${r.accepted} (${pct(r.accepted, r.issued)})`));
-      row.append(el('td', { class: 'num', 'data-col': 'overridden' }, `${r.overridden} (${pct(r.overridden, r.issued)})`));
-      row.append(el('td', { class: 'num', 'data-col': 'ignored' }, `${r.ignored} (${pct(r.ignored, r.issued)})`));
-      const accepted = el('td', { 'data-col': 'by-suggestion' });
-      accepted.append(listOf(r.acceptedBySuggestion));
-      const reasons = el('td', { 'data-col': 'by-reason' });
-      reasons.append(listOf(r.overriddenByReason));
-      row.append(accepted, reasons);
+      const rule = el('span', {});
+      rule.append(el('code', { class: 'rule-id' }, r.ruleId));
+      if (labels.rules[r.ruleId]) rule.append(' ', el('span', { class: 'rule-title' }, labels.rules[r.ruleId]));
+      row.append(cell(0, { 'data-col': 'rule' }, rule));
+      row.append(cell(1, { class: `indicator-${r.indicator}` }, r.indicator));
+      row.append(cell(2, { class: 'num', 'data-col': 'issued' }, String(r.issued)));
+      row.append(cell(3, { class: 'num', 'data-col': 'accepted' }, `${r.accepted} (${pct(r.accepted, r.issued)})`));
+      row.append(cell(4, { class: 'num', 'data-col': 'overridden' }, `${r.overridden} (${pct(r.overridden, r.issued)})`));
+      row.append(cell(5, { class: 'num', 'data-col': 'ignored' }, `${r.ignored} (${pct(r.ignored, r.issued)})`));
+      row.append(cell(6, { 'data-col': 'by-suggestion' }, listOf(r.acceptedBySuggestion, (key) => key)));
+      row.append(cell(7, { 'data-col': 'by-reason' }, listOf(r.overriddenByReason, reasonName)));
       body.append(row);
     }
   }
@@ -139,7 +163,8 @@
     status(`Cards issued from ${summary.from.slice(0, 10)} to ${summary.to.slice(0, 10)} (UTC).`);
   }
 
-  document.addEventListener('DOMContentLoaded', () => {
+  document.addEventListener('DOMContentLoaded', async () => {
+    await loadLabels();
     $('controls').addEventListener('submit', load);
     const saved = sessionStorage.getItem('adminToken');
     if (saved) {

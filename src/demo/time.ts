@@ -4,7 +4,7 @@
  *   "@now-PT6H"   → an instant 6 hours ago, FHIR dateTime (seconds precision, UTC)
  *   "@today-P7Y"  → a date 7 years ago, FHIR date (YYYY-MM-DD)
  * Durations are ISO 8601 (P[nY][nM][nW][nD][T[nH][nM][nS]]); "+" moves forward.
- * This module has no imports: the page and the tests both use it.
+ * This module has no imports: the demo page, the `magnesium-cds sample` command and the tests use it.
  */
 
 const PLACEHOLDER = /^@(now|today)(.*)$/;
