@@ -171,7 +171,10 @@ describe('deploy/ manifests', () => {
     expect(fromIngress.from[0].namespaceSelector.matchLabels).toEqual({ 'kubernetes.io/metadata.name': 'ingress-nginx' });
     expect(fromIngress.ports).toEqual([{ port: namedPort }]);
     expect(fromMonitoring.from[0].namespaceSelector.matchLabels).toEqual({ 'kubernetes.io/metadata.name': 'monitoring' });
-    expect(fromMonitoring.ports).toEqual([{ port: metricsPort ? Number(metricsPort) : namedPort }]);
+    const metricsContainerPort = container.ports.find((p: { name: string }) => p.name === 'metrics');
+    if (metricsPort) expect(metricsContainerPort?.containerPort).toBe(Number(metricsPort));
+    expect(fromMonitoring.ports).toEqual([{ port: metricsPort ? 'metrics' : namedPort }]);
+    expect(deployment.spec.template.metadata.annotations['prometheus.io/port']).toBe(metricsPort ?? String(container.ports[0].containerPort));
     expect(policy.spec.ingress).toHaveLength(2);
     const egressPorts = policy.spec.egress.flatMap((r: { ports: Array<{ port: number }> }) => r.ports.map((p) => p.port)).sort((a: number, b: number) => a - b);
     expect(egressPorts).toEqual([53, 53, 443, 5432]);
