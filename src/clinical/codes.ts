@@ -215,3 +215,54 @@ export const defaultPremixedIvProducts = [
   { rxnorm: '829734', display: 'magnesium sulfate 2 g in 50 mL water for injection (premixed bag)', grams: 2, mL: 50, verified: true },
   { rxnorm: '1658264', display: 'magnesium sulfate 4 g in 100 mL water for injection (premixed bag)', grams: 4, mL: 100, verified: false },
 ];
+
+/** R-GI-1: active diarrhoea, short bowel syndrome, high-output stoma. */
+export const defaultGiConditions: ConceptSet = {
+  snomed: [
+    '62315008', // Diarrhea U
+    '26629001', // Short bowel syndrome U
+    '409966000', // Acute diarrhea U
+    '236071009', // Chronic diarrhea U
+  ],
+  // ICD-10(-CM): diarrhoea, functional diarrhoea, infectious diarrhoea, postsurgical malabsorption, short bowel.
+  icd10: ['R19.7', 'K59.1', 'A09*', 'K91.2', 'K90.82*'],
+  text: ['diarrhoea', 'diarrhea', 'short bowel', 'high output stoma', 'high-output stoma', 'high output ileostomy', 'high-output ileostomy'],
+};
+
+/** R-CARD-1: cardiac risk for the 2.0 mg/dL target: AF, heart failure, MI, cardiac surgery, long QT. */
+export const defaultCardiacRiskConditions: ConceptSet = {
+  snomed: [
+    '49436004', // Atrial fibrillation U
+    '84114007', // Heart failure U
+    '42343007', // Congestive heart failure U
+    '22298006', // Myocardial infarction U
+    '57054005', // Acute myocardial infarction U
+    '9651007', // Long QT syndrome V
+    '111975006', // Prolonged QT interval U
+    '232717009', // Coronary artery bypass grafting U
+  ],
+  // ICD-10(-CM): AF/flutter, heart failure, acute and subsequent MI, long QT, presence of CABG graft / heart valve surgery.
+  icd10: ['I48*', 'I50*', 'I21*', 'I22*', 'I45.81', 'Z95.1'],
+  text: ['atrial fibrillation', 'heart failure', 'myocardial infarction', 'cardiac surgery', 'coronary artery bypass', 'cabg', 'valve replacement', 'long qt', 'prolonged qt'],
+};
+
+/** R-DIG-1: digoxin (ingredient 3407 V, A12) and brand names. */
+export const defaultDigoxin = { rxcui: ['3407'], names: ['digoxin', 'Lanoxin', 'Digitek'] };
+
+/** R-ORAL-2 (A19): drugs whose absorption oral magnesium reduces; matched by name (RxCUIs not used). */
+export const defaultOralInteractions = [
+  { drugClass: 'tetracycline', names: ['doxycycline', 'minocycline', 'tetracycline', 'oxytetracycline', 'demeclocycline'] },
+  { drugClass: 'fluoroquinolone', names: ['ciprofloxacin', 'levofloxacin', 'moxifloxacin', 'ofloxacin', 'norfloxacin'] },
+  { drugClass: 'bisphosphonate', names: ['alendronate', 'alendronic acid', 'risedronate', 'ibandronate', 'etidronate'] },
+  { drugClass: 'thyroid hormone', names: ['levothyroxine', 'thyroxine'] },
+  { drugClass: 'iron', names: ['ferrous sulfate', 'ferrous sulphate', 'ferrous fumarate', 'ferrous gluconate', 'iron'] },
+];
+
+/** R-HYPER-2: the cards about high magnesium (§7.3, U). */
+export const HYPERMAGNESEMIA = { system: SYSTEMS.snomed, code: '66978005', display: 'Hypermagnesemia' } as const;
+
+/** R-LYTE-3: the finding a potassium-only card is about (§7.3, V-indirect). */
+export const HYPOKALEMIA = { system: SYSTEMS.snomed, code: '43339004', display: 'Hypokalemia' } as const;
+
+/** R-OVR-1: CDS Hooks suggested override reason codes (3.0.0-ballot, FHIR-48319). */
+export const NON_ADHERENCE_REASONS = 'http://terminology.hl7.org/CodeSystem/non-adherence-reason-codes';

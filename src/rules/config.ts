@@ -9,7 +9,11 @@ import {
   defaultLoinc,
   defaultOralMagnesiumNames,
   defaultPregnancyConditions,
+  defaultCardiacRiskConditions,
+  defaultDigoxin,
   defaultEmergencyConditions,
+  defaultGiConditions,
+  defaultOralInteractions,
   defaultPremixedIvProducts,
   defaultRenalConditions,
   defaultSevereRenalConditions,
@@ -58,6 +62,11 @@ const premixedProduct = z.strictObject({
   verified: d(z.boolean(), 'whether the RxNorm code was verified in a public source'),
 });
 
+const plausibleRange = z.strictObject({
+  min: d(z.number().min(0), 'lowest plausible value, canonical unit'),
+  max: d(positive, 'highest plausible value, canonical unit'),
+});
+
 const labCoding = z.strictObject({
   system: d(z.string().min(1), 'code system'),
   code: d(z.string().min(1), 'code'),
@@ -66,7 +75,7 @@ const labCoding = z.strictObject({
 
 export const ruleConfigSchema = z
   .strictObject({
-    version: d(z.string().min(1), 'Rule set version, shown in every card footer'),
+    version: d(z.string().min(1), "Rule set version, carried in every card's extension"),
     magnesium: z.strictObject({
       lowBelowMgDl: d(positive, 'Below this serum Mg (mg/dL) is hypomagnesemia (R-CLS-1/2)'),
       moderateBelowMgDl: d(positive, 'Below this is at least moderate (R-CLS-3)'),
@@ -84,11 +93,42 @@ export const ruleConfigSchema = z
       acceptedStatuses: d(codeList, 'Observation.status values that count as results (R-DATA-2)'),
       freshHours: d(hours, 'A magnesium result younger than this may be dosed from (R-DATA-3)'),
       lookbackDays: d(positive, 'Magnesium results older than this are ignored (R-DATA-3)'),
-      futureToleranceMinutes: d(z.number().min(0), 'Results dated further in the future than this are skipped as unreadable dates'),
+      futureToleranceMinutes: d(z.number().min(0), 'Results dated further in the future than this are not used, and the card says so (R-DATA-9)'),
+      plausibleRanges: d(
+        z.strictObject({
+          magnesium: d(plausibleRange, 'serum magnesium, mg/dL'),
+          potassium: d(plausibleRange, 'potassium, mmol/L'),
+          calciumTotal: d(plausibleRange, 'total calcium, mg/dL'),
+          calciumCorrected: d(plausibleRange, 'corrected calcium, mg/dL'),
+          calciumIonized: d(plausibleRange, 'ionized calcium, mmol/L'),
+          albumin: d(plausibleRange, 'albumin, g/dL'),
+          creatinine: d(plausibleRange, 'creatinine, mg/dL'),
+          egfr: d(plausibleRange, 'eGFR, mL/min/1.73 m2'),
+          weight: d(plausibleRange, 'body weight, kg'),
+          qtc: d(plausibleRange, 'QTc, ms'),
+        }),
+        'Physiological plausibility: a value outside the range (after unit conversion) is uninterpretable (R-DATA-6)',
+      ),
+      sameInstantNote: d(z.boolean(), 'Name the other value when several results share the latest instant (R-DATA-8)'),
     }),
     potassium: z.strictObject({
       lowBelowMmolL: d(positive, 'Potassium below this (mmol/L) is low (R-LYTE-1)'),
       windowHours: d(hours, 'Potassium results older than this are not used (R-LYTE-1)'),
+      recentMagnesiumHours: d(hours, 'Low potassium without an accepted serum magnesium this recent asks for one (R-LYTE-3)'),
+    }),
+    cardiac: z.strictObject({
+      enabled: d(z.boolean(), 'Site setting: flag magnesium below the cardiac target in cardiac-risk patients (R-CARD-1)'),
+      targetMgDl: d(positive, 'Cardiac target: magnesium below this (and not low) is flagged with cardiac risk (R-CARD-1)'),
+    }),
+    administrations: z.strictObject({
+      windowHours: d(hours, 'An IV magnesium administration this recent changes the plan (R-ORD-2)'),
+    }),
+    display: z.strictObject({
+      timeZone: d(
+        z.string().min(1).refine((tz) => tz === 'observation' || isTimeZone(tz), 'unknown time zone').describe('IANA zone'),
+        'Time zone of absolute times in card details; "observation" uses the offset each result was written with (R-TXT-1)',
+      ),
+      detailMaxChars: d(z.number().int().positive(), 'Target length of a replacement card detail with at most two modifiers (R-TXT-1)'),
     }),
     calcium: z.strictObject({
       ionizedLowBelowMmolL: d(positive, 'Ionized calcium below this (mmol/L) is low (R-LYTE-2)'),
@@ -141,6 +181,9 @@ export const ruleConfigSchema = z
       moderate: d(oralRegimen, 'Oral regimen for moderate hypomagnesemia (R-CLS-3)'),
       maintenanceAfterIv: d(oralRegimen, 'Oral regimen offered after IV repletion of severe hypomagnesemia (R-CLS-4)'),
       alternatives: d(z.string().min(1), 'Text naming better-absorbed oral salts (R-CLS-2)'),
+      durationDays: d(positive, 'Days an oral course runs: until the recheck of R-MON-2 (R-ORAL-2)'),
+      giTolerated: d(z.string().min(1), 'Oral salt named instead of magnesium oxide with diarrhoea or short bowel (R-GI-1)'),
+      separationHours: d(z.string().min(1), 'Hours to separate oral magnesium from interacting drugs (R-ORAL-2)'),
     }),
     iv: z.strictObject({
       product: z.strictObject({
@@ -171,6 +214,9 @@ export const ruleConfigSchema = z
       oralRecheckDays: d(positive, 'Follow-up Mg after starting oral replacement (R-MON-2)'),
       oralRecheckText: d(z.string().min(1), 'Wording of the oral recheck window (R-MON-2)'),
       chronicOralText: d(z.string().min(1), 'Monitoring interval for patients on chronic oral Mg (R-MON-3)'),
+      ivRecheckWindowHours: d(hours, 'Follow-up lab orders after IV: occurrence window length (R-MON-1)'),
+      oralRecheckWindowDays: d(positive, 'Follow-up lab orders after oral: occurrence window length in days (R-MON-2)'),
+      nowWindowHours: d(hours, 'A recheck "now": occurrence window length (R-DATA-3, R-DATA-6, R-LYTE-3, R-ORD-1/2)'),
     }),
     codes: z.strictObject({
       loinc: z.strictObject({
@@ -190,6 +236,16 @@ export const ruleConfigSchema = z
       renalConditions: d(conceptSet, 'Conditions meaning CKD 4-5, ESRD or dialysis (R-RENAL-1)'),
       severeRenalConditions: d(conceptSet, 'Conditions meaning CKD 5, ESRD or any dialysis; text matches even beside unknown codes (R-RENAL-3)'),
       emergencyConditions: d(conceptSet, 'Torsades de pointes or cardiac arrest: the one exception to the 150 mg/min ceiling (R-IV-2, R-SYM-1)'),
+      giConditions: d(conceptSet, 'Diarrhoea, short bowel, high-output stoma: no magnesium oxide (R-GI-1)'),
+      cardiacRiskConditions: d(conceptSet, 'Cardiac risk for the cardiac magnesium target (R-CARD-1)'),
+      digoxin: d(
+        z.strictObject({ rxcui: z.array(z.string().min(1)), names: codeList }),
+        'Digoxin ingredient codes and names (R-DIG-1)',
+      ),
+      oralInteractions: d(
+        z.array(z.strictObject({ drugClass: z.string().min(1), names: codeList })).min(1),
+        'Drugs oral magnesium must be separated from, by class and name (R-ORAL-2)',
+      ),
       depletingIngredients: d(
         z
           .array(
@@ -251,7 +307,7 @@ export type OralRegimen = z.infer<typeof oralRegimen>;
 
 /** clinical-rules.md §3-§7 as data. */
 export const defaultRuleConfig: RuleConfig = {
-  version: '2026.11-1',
+  version: '2026.12-2',
   magnesium: {
     lowBelowMgDl: 1.8,
     moderateBelowMgDl: 1.3,
@@ -267,8 +323,24 @@ export const defaultRuleConfig: RuleConfig = {
     freshHours: 72,
     lookbackDays: 30,
     futureToleranceMinutes: 60,
+    plausibleRanges: {
+      magnesium: { min: 0.1, max: 20 },
+      potassium: { min: 1, max: 12 },
+      calciumTotal: { min: 2, max: 20 },
+      calciumCorrected: { min: 2, max: 20 },
+      calciumIonized: { min: 0.2, max: 5 },
+      albumin: { min: 0.5, max: 8 },
+      creatinine: { min: 0.05, max: 40 },
+      egfr: { min: 0, max: 300 },
+      weight: { min: 0.2, max: 500 },
+      qtc: { min: 200, max: 900 },
+    },
+    sameInstantNote: true,
   },
-  potassium: { lowBelowMmolL: 3.5, windowHours: 72 },
+  potassium: { lowBelowMmolL: 3.5, windowHours: 72, recentMagnesiumHours: 24 },
+  cardiac: { enabled: true, targetMgDl: 2.0 },
+  administrations: { windowHours: 24 },
+  display: { timeZone: 'observation', detailMaxChars: 1200 },
   calcium: {
     ionizedLowBelowMmolL: 1.12,
     totalLowBelowMgDl: 8.5,
@@ -313,10 +385,13 @@ export const defaultRuleConfig: RuleConfig = {
     },
     dailyMmolLow: 12,
     dailyMmolHigh: 24,
-    mild: { tabletsPerDose: 1, dosesPerDay: 1 },
+    mild: { tabletsPerDose: 1, dosesPerDay: 2 },
     moderate: { tabletsPerDose: 1, dosesPerDay: 2 },
     maintenanceAfterIv: { tabletsPerDose: 1, dosesPerDay: 2 },
     alternatives: 'magnesium chloride, citrate or glycinate are better absorbed and cause less diarrhoea',
+    durationDays: 14,
+    giTolerated: 'magnesium glycinate or chloride (better tolerated than oxide)',
+    separationHours: '2-4',
   },
   iv: {
     product: { rxnorm: '6585', display: 'magnesium sulfate' },
@@ -348,6 +423,9 @@ export const defaultRuleConfig: RuleConfig = {
     oralRecheckDays: 7,
     oralRecheckText: '1-2 weeks',
     chronicOralText: 'every 3-6 months',
+    ivRecheckWindowHours: 2,
+    oralRecheckWindowDays: 7,
+    nowWindowHours: 2,
   },
   codes: {
     loinc: defaultLoinc,
@@ -356,11 +434,24 @@ export const defaultRuleConfig: RuleConfig = {
     renalConditions: defaultRenalConditions,
     severeRenalConditions: defaultSevereRenalConditions,
     emergencyConditions: defaultEmergencyConditions,
+    giConditions: defaultGiConditions,
+    cardiacRiskConditions: defaultCardiacRiskConditions,
+    digoxin: defaultDigoxin,
+    oralInteractions: defaultOralInteractions,
     depletingIngredients: defaultDepletingIngredients,
     oralMagnesiumNames: defaultOralMagnesiumNames,
     labOrders: defaultLabOrders,
   },
 };
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

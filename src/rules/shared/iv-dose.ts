@@ -33,8 +33,10 @@ export interface IvLevelDose {
   bolus?: IvBolus;
   /** Adults: the level dose follows the bolus. A child's one dose is the bolus itself. */
   levelDoseAfterBolus: boolean;
-  /** Hours from the start of the level dose to the magnesium recheck. */
+  /** Hours from the start of the (first) dose to the magnesium recheck. */
   recheckHours: number;
+  /** Hours from the end of the infusion to the recheck. */
+  recheckAfterEndHours: number;
   maxDosePerPeriod: { grams: number; periodHours: number };
   renalAdjusted: boolean;
   renalSevere: boolean;
@@ -98,9 +100,11 @@ function maxPerPeriod(m: Modifiers, config: RuleConfig) {
     : { grams: config.iv.maxGramsPer24h, periodHours: 24 };
 }
 
+const afterEnd = (m: Modifiers, config: RuleConfig) =>
+  m.renal ? Math.min(config.renal.ivRecheckHours, config.iv.recheckHoursAfterInfusion) : config.iv.recheckHoursAfterInfusion;
+
 function recheckAfter(hours: number, m: Modifiers, config: RuleConfig) {
-  const after = m.renal ? Math.min(config.renal.ivRecheckHours, config.iv.recheckHoursAfterInfusion) : config.iv.recheckHoursAfterInfusion;
-  return round(hours + after, 2);
+  return round(hours + afterEnd(m, config), 2);
 }
 
 /** Per-kg dose (R-PED-1/2): 50 mg/kg when severe or symptomatic, else 25 mg/kg; rounded to 10 mg, never above the cap. */
@@ -141,6 +145,7 @@ function weightBasedDose(reading: IvDoseReading, m: Modifiers, config: RuleConfi
     ...(bolus ? { bolus } : {}),
     levelDoseAfterBolus: false,
     recheckHours: recheckAfter(bolus ? bolus.minutes / 60 : hours, m, config),
+    recheckAfterEndHours: afterEnd(m, config),
     maxDosePerPeriod: maxDose,
     renalAdjusted: fraction < 1,
     renalSevere: m.renal?.severity === 'severe',
@@ -181,6 +186,7 @@ export function ivLevelDose(reading: IvDoseReading, m: Modifiers, config: RuleCo
     ...(bolus ? { bolus } : {}),
     levelDoseAfterBolus: bolus !== undefined,
     recheckHours: recheckAfter(adult.hours + (bolus ? bolus.minutes / 60 : 0), m, config),
+    recheckAfterEndHours: afterEnd(m, config),
     maxDosePerPeriod: maxPerPeriod(m, config),
     renalAdjusted: m.renal !== undefined && config.renal.doseFraction < 1,
     renalSevere: m.renal?.severity === 'severe',

@@ -84,8 +84,24 @@ function assessCalcium(facts: PatientFacts, config: RuleConfig, now: Date): Calc
     : undefined;
 }
 
+/** R-TXT-1: the latest K, Ca, eGFR and creatinine within their windows, whatever their value. */
+function checkedValues(facts: PatientFacts, config: RuleConfig, now: Date): Modifiers['checked'] {
+  const checked: Modifiers['checked'] = {};
+  const potassium = latestWithin(facts.labs.potassium, now, config.potassium.windowHours * HOUR_MS);
+  if (potassium) checked.potassium = potassium;
+  const window = config.calcium.windowHours * HOUR_MS;
+  const calcium = latestWithin(facts.labs.calciumIonized, now, window) ?? latestWithin(facts.labs.calciumCorrected, now, window) ?? latestWithin(facts.labs.calciumTotal, now, window);
+  if (calcium) checked.calcium = calcium;
+  const renalWindow = config.renal.windowDays * DAY_MS;
+  const egfr = latestWithin(facts.labs.egfr, now, renalWindow);
+  if (egfr) checked.egfr = egfr;
+  const creatinine = latestWithin(facts.labs.creatinine, now, renalWindow);
+  if (creatinine) checked.creatinine = creatinine;
+  return checked;
+}
+
 export function assessModifiers(facts: PatientFacts, config: RuleConfig, now: Date): Modifiers {
-  const modifiers: Modifiers = {};
+  const modifiers: Modifiers = { checked: checkedValues(facts, config, now) };
   const age = ageInYears(facts.birthDate, now);
 
   const qtc = latestWithin(facts.labs.qtc, now, config.symptoms.qtcWindowHours * HOUR_MS);
@@ -127,6 +143,10 @@ export function assessModifiers(facts: PatientFacts, config: RuleConfig, now: Da
 
   if (facts.medications.depleting.length > 0) modifiers.depletingMedications = facts.medications.depleting;
   if (facts.medications.magnesium.length > 0) modifiers.magnesiumOrders = facts.medications.magnesium;
+  if (facts.medications.digoxin.length > 0) modifiers.digoxin = facts.medications.digoxin;
+  if (facts.medications.oralInteractions.length > 0) modifiers.oralInteractions = facts.medications.oralInteractions;
+  if (facts.conditions.gi.length > 0) modifiers.gi = facts.conditions.gi;
+  if (facts.conditions.cardiac.length > 0) modifiers.cardiac = facts.conditions.cardiac;
   return modifiers;
 }
 
@@ -143,9 +163,12 @@ export function modifierRuleIds(m: Modifiers): string[] {
   if (m.pediatric) ids.push('R-PED-1');
   if (m.depletingMedications) ids.push('R-MED-1');
   if (m.magnesiumOrders?.some((o) => o.oral)) ids.push('R-MON-3');
+  if (m.digoxin) ids.push('R-DIG-1');
+  if (m.gi) ids.push('R-GI-1');
   return ids;
 }
 
+/** Renal impairment, low K, low Ca and a digoxin order (R-DIG-1) raise the indicator to warning. */
 export function modifierIndicator(base: Indicator, m: Modifiers): Indicator {
-  return m.renal || m.potassium || m.calcium ? raise(base, 'warning') : base;
+  return m.renal || m.potassium || m.calcium || m.digoxin ? raise(base, 'warning') : base;
 }
