@@ -61,6 +61,22 @@ export function renderRulesDoc(): string {
     '    potassium: ["2823-3", "6298-4"]',
     '```',
     '',
+    '## Rules and discovery stay in step (LOINC codes)',
+    '',
+    'The `observations` prefetch template in `cds-services.json` tells the EHR which lab results to send.',
+    'If a `RULES_FILE` changed `codes.loinc` so that the rules read a code the template does not request,',
+    'that result would never arrive; if it dropped a code the template requests, it would be fetched for',
+    'nothing. **Start-up is refused** in both cases, with a message naming the codes and the service',
+    '(src/rules/prefetch-drift.ts). The template is not derived from the configuration at run time: an',
+    'integrator who changes lab codes edits both files, so what discovery publishes is always what the',
+    'rules read. Every service with an `observations` key is checked.',
+    '',
+    'Rule set 2026.12-2 adds the optional `administrations` prefetch key (MedicationAdministration,',
+    'R-ORD-2); when the EHR neither sends it nor allows it to be fetched, a card that suggests a dose says',
+    'that administrations were not checked.',
+    '',
+    'Defaults are shown whole below (no shortening), so a reviewer sees every code and every row.',
+    '',
   ];
   for (const [group, items] of groups) {
     lines.push(`## ${group}`, '', '| Setting | Meaning | Default |', '|---|---|---|');

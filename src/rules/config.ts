@@ -3,6 +3,7 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, describeIssues } from '../config';
+import { assertNoPrefetchDrift } from './prefetch-drift';
 import {
   defaultDepletingIngredients,
   defaultLabOrders,
@@ -490,5 +491,8 @@ export function loadRuleConfig(file: string | undefined): RuleConfig {
     throw new ConfigError([`RULES_FILE: ${file} is not valid ${extname(file) || 'JSON'}: ${(error as Error).message}`]);
   }
   if (!isPlainObject(data)) throw new ConfigError([`RULES_FILE: ${file} must hold an object`]);
-  return buildRuleConfig(data);
+  const config = buildRuleConfig(data);
+  // Item 5: the rules read exactly the lab codes discovery tells the EHR to prefetch.
+  assertNoPrefetchDrift(config);
+  return config;
 }
