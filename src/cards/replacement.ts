@@ -328,7 +328,8 @@ function planLines(a: ReplacementAssessment | CardiacTargetAssessment, config: R
 function followUpLine(plan: DosePlan, config: RuleConfig, m: Modifiers): string {
   const iv = plan.doses.find((d): d is IvDose => d.route === 'iv');
   if (plan.recommended === 'iv' && iv) {
-    return `**Follow-up**: ${list(plan.followUp.iv.tests.map((t) => TEST_NAMES[t]))} ${num(iv.level.recheckAfterEndHours, 1)} h after the end of the infusion (${afterText(plan.followUp.iv)}), then daily until normal.`;
+    const during = iv.level.repeatUpTo ? `magnesium every ${config.monitoring.ivSevereEveryHours} h while correcting; ` : '';
+    return `**Follow-up**: ${during}${list(plan.followUp.iv.tests.map((t) => TEST_NAMES[t]))} ${num(iv.level.recheckAfterEndHours, 1)} h after the end of the infusion (${afterText(plan.followUp.iv)}), then daily until normal.`;
   }
   const renal = m.renal ? ` ${Math.round(plan.followUp.oral.afterHours / 24)} days` : ` ${config.monitoring.oralRecheckText}`;
   return `**Follow-up**: magnesium${renal} after starting oral magnesium.`;

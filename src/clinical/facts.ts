@@ -542,7 +542,7 @@ const emptyLab = (): AnalyteFacts => ({ found: 0, results: [], skipped: [], same
 
 /**
  * Builds the facts for `patientId` from every resource the request supplied or the service
- * fetched. `now` only bounds how far in the future a result may be dated.
+ * fetched (R-FETCH-1: a fetched key is read exactly like a prefetched one). `now` only bounds how far in the future a result may be dated.
  */
 export function extractFacts(resources: Resource[], patientId: string, index: FactIndex, now: Date): PatientFacts {
   const observations = new Map<Analyte, Candidate[]>();
