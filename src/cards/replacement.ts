@@ -461,6 +461,8 @@ function cardiacCard(a: CardiacTargetAssessment, ctx: CardContext, uuid: () => s
   const why = [...(a.modifiers.cardiac ?? []), ...(a.modifiers.digoxin ?? [])].map((c) => md(c.display));
   const lines = [
     headline(a.magnesium, `not low, but below the cardiac target of ${config.cardiac.targetMgDl.toFixed(1)} mg/dL`, config),
+    ...noticeLines(a.notices, config),
+    ...notCheckedNotes(ctx, true),
     '',
     `- **Cardiac risk** (${list(why, 3)}): keep magnesium at or above ${config.cardiac.targetMgDl.toFixed(1)} mg/dL.`,
     ...modifierLines({ ...a.modifiers, cardiac: undefined, symptomatic: undefined } as Modifiers, config, { dosing: true, plan: a.plan }).map((l) => `- ${l}`),
@@ -585,6 +587,7 @@ function potassiumCard(a: PotassiumAssessment, ctx: CardContext, uuid: () => str
   const summary = fitSummary([`Low potassium (${kText}) without a recent magnesium level`], [': check serum magnesium']);
   const lines = [
     `**Potassium ${md(kText)}** on ${at(a.potassium.result, config)} (${age(a.potassium.ageHours)}) is low (< ${config.potassium.lowBelowMmolL} mmol/L), and no serum magnesium was drawn in the last ${config.potassium.recentMagnesiumHours} h${a.previous ? ` (last: ${previousText(a.previous, config)})` : ''}.`,
+    ...noticeLines(a.notices, config),
     '',
     '- Low magnesium makes low potassium resist replacement: check serum magnesium with the potassium replacement.',
   ];

@@ -185,6 +185,7 @@ export interface PotassiumAssessment extends Base {
   potassium: DatedResult;
   previous?: MagnesiumReading;
   recheck: FollowUp;
+  notices: Notices;
 }
 
 /** R-CARD-1: cardiac risk and magnesium between the low limit and the cardiac target. */
@@ -193,6 +194,7 @@ export interface CardiacTargetAssessment extends Base {
   magnesium: MagnesiumReading;
   modifiers: Modifiers;
   plan: DosePlan;
+  notices: Notices;
 }
 
 export interface HyperAssessment extends Base {

@@ -112,7 +112,7 @@ function dosePlan(magnesium: MagnesiumReading, tier: Tier, m: Modifiers, config:
 const isUnreadable = (s: SkippedResult) => s.reason !== 'status' && s.reason !== 'future-date';
 
 /** R-LYTE-3: low K and no accepted serum magnesium drawn in the last 24 h. */
-function potassiumWithoutMagnesium(facts: PatientFacts, config: RuleConfig, now: Date, previous: MagnesiumReading | undefined, base: { ruleIds: string[] }): Assessment | undefined {
+function potassiumWithoutMagnesium(facts: PatientFacts, config: RuleConfig, now: Date, previous: MagnesiumReading | undefined, base: { ruleIds: string[]; notices: Notices }): Assessment | undefined {
   const potassium = latestWithin(facts.labs.potassium, now, config.potassium.windowHours * HOUR_MS);
   if (!potassium || !certainlyBelow(potassium.result, config.potassium.lowBelowMmolL)) return undefined;
   if (previous && previous.ageHours <= config.potassium.recentMagnesiumHours) return undefined;
@@ -121,6 +121,7 @@ function potassiumWithoutMagnesium(facts: PatientFacts, config: RuleConfig, now:
     potassium,
     ...(previous ? { previous } : {}),
     recheck: recheckNow(['magnesium'], false, config),
+    notices: base.notices,
     indicator: 'info',
     ruleIds: [...base.ruleIds, 'R-LYTE-3'],
   };
@@ -162,7 +163,7 @@ export function assessHypomagnesemia(facts: PatientFacts, config: RuleConfig, no
       };
     }
     if (future.length > 0) return { kind: 'future-result', future, indicator: 'info', ruleIds };
-    const lyte = potassiumWithoutMagnesium(facts, config, now, undefined, { ruleIds });
+    const lyte = potassiumWithoutMagnesium(facts, config, now, undefined, { ruleIds, notices });
     if (lyte) return lyte;
     const onlyUnverified = newerSkipped.length > 0;
     return { kind: 'none', reason: onlyUnverified ? 'only-unverified-results' : 'no-result', indicator: 'info', ruleIds: [...ruleIds, onlyUnverified ? 'R-DATA-2' : 'R-DATA-4'].filter((v, i, a) => a.indexOf(v) === i) };
@@ -214,12 +215,13 @@ export function assessHypomagnesemia(facts: PatientFacts, config: RuleConfig, no
           magnesium,
           modifiers,
           plan: planned.plan,
+          notices,
           indicator: 'info',
           ruleIds: [...ruleIds, 'R-CARD-1', ...modifierRuleIds(modifiers).filter((id) => id === 'R-DIG-1' || id === 'R-RENAL-1' || id === 'R-RENAL-3' || id === 'R-GI-1')],
         };
       }
     }
-    const lyte = potassiumWithoutMagnesium(facts, config, now, magnesium, { ruleIds });
+    const lyte = potassiumWithoutMagnesium(facts, config, now, magnesium, { ruleIds, notices });
     if (lyte) return lyte;
     if (future.length > 0) return { kind: 'future-result', future, previous: magnesium, indicator: 'info', ruleIds };
     return { kind: 'none', reason: 'normal', indicator: 'info', ruleIds: [...ruleIds, 'R-CLS-1'] };
