@@ -182,7 +182,7 @@ function modifierLines(m: Modifiers, config: RuleConfig, a: { dosing: boolean; p
     lines.push(`${d.result.analyte === 'egfr' ? 'eGFR' : 'Creatinine'} ${dated(d, config, d.result.analyte === 'egfr' ? 0 : 2)}: monitor magnesium more closely.`);
   }
   if (m.potassium) {
-    lines.push(`**Potassium is low** (${dated(m.potassium, config)}): correct potassium and magnesium together; it resists replacement until magnesium is corrected.`);
+    lines.push(`**Potassium is low** (${dated(m.potassium, config)}): correct potassium and magnesium together; low potassium resists replacement until magnesium is corrected.`);
   }
   if (m.calcium) {
     const c = m.calcium;
@@ -268,7 +268,7 @@ function modifierEvidence(m: Modifiers): Array<{ label: string; d: DatedResult; 
 /** "in 10 h" / "in 7 days" / "now". */
 function afterText(f: FollowUp): string {
   if (f.afterHours === 0) return 'now';
-  return f.afterHours < 48 ? `in ${num(f.afterHours, 1)} h` : `in ${Math.round(f.afterHours / 24)} days`;
+  return f.afterHours < 48 ? `in ${Math.round(f.afterHours)} h` : `in ${Math.round(f.afterHours / 24)} days`;
 }
 
 function followUpText(f: FollowUp): string {
@@ -391,8 +391,10 @@ function replacementCard(a: ReplacementAssessment, ctx: CardContext, uuid: () =>
   const action = !a.plan
     ? a.withheldReason === 'neonate'
       ? 'specialist review'
-      : a.withheldReason === 'child-without-weight' || a.withheldReason === 'age-unknown-without-weight'
+      : a.withheldReason === 'child-without-weight'
         ? 'record weight to dose'
+        : a.withheldReason === 'age-unknown-without-weight'
+          ? 'record age and weight to dose'
         : 'recheck before more magnesium'
     : a.plan.recommended === 'iv'
       ? `give IV magnesium${a.modifiers.renal ? ' at reduced dose' : ''}`
