@@ -209,11 +209,12 @@ export const ROUTES = {
  * R-IV-3: orderable premixed magnesium sulfate in water bags (40 mg/mL). 829734 was checked against
  * openFDA NDC records: it is listed on B. Braun 0264-4204, a product sold only as 2 g/50 mL, and not on
  * the 20 g/500 mL bag (Hospira 0409-2050), so it is the 2 g/50 mL code (its exact SCD name unverified).
- * Which of 1658259/1658262/1658264/1658265 is the 4 g/100 mL bag could not be verified.
+ * No RxCUI could be tied to the 4 g/100 mL bag: 1658259 is listed on both the 2 g/50 mL and the
+ * 20 g/500 mL NDCs, so it reads as a 40 mg/mL concentration code, not a bag; it stands in, UNVERIFIED.
  */
 export const defaultPremixedIvProducts = [
   { rxnorm: '829734', display: 'magnesium sulfate 2 g in 50 mL water for injection (premixed bag)', grams: 2, mL: 50, verified: true },
-  { rxnorm: '1658264', display: 'magnesium sulfate 4 g in 100 mL water for injection (premixed bag)', grams: 4, mL: 100, verified: false },
+  { rxnorm: '1658259', display: 'magnesium sulfate 4 g in 100 mL water for injection (premixed bag)', grams: 4, mL: 100, verified: false },
 ];
 
 /** R-GI-1: active diarrhoea, short bowel syndrome, high-output stoma. */
