@@ -48,7 +48,7 @@ export interface AnalyteFacts {
   /** Results that could not be used, newest first; rules decide which ones matter. */
   skipped: SkippedResult[];
   /** R-DATA-8: other accepted results at the same instant as results[0] (which won the tie). */
-  sameInstant: LabValue[];
+  sameInstant?: LabValue[];
 }
 
 export interface ConditionFinding {
@@ -92,21 +92,21 @@ export interface PatientFacts {
     severeRenal: ConditionFinding[];
     /** Torsades de pointes or cardiac arrest (also listed under `symptomatic`). */
     emergency: ConditionFinding[];
-    /** R-GI-1: diarrhoea, short bowel, high-output stoma. */
-    gi: ConditionFinding[];
+    /** R-GI-1: diarrhoea, short bowel, high-output stoma (optional: facts built elsewhere may omit it). */
+    gi?: ConditionFinding[];
     /** R-CARD-1: atrial fibrillation, heart failure, recent MI or cardiac surgery, long QT. */
-    cardiac: ConditionFinding[];
+    cardiac?: ConditionFinding[];
   };
   medications: {
     depleting: MedicationFinding[];
     magnesium: MedicationFinding[];
     /** R-DIG-1: active digoxin orders. */
-    digoxin: MedicationFinding[];
+    digoxin?: MedicationFinding[];
     /** R-ORAL-2: active orders whose absorption oral magnesium reduces. */
-    oralInteractions: MedicationFinding[];
+    oralInteractions?: MedicationFinding[];
   };
   /** R-ORD-2: IV magnesium administrations, newest first. */
-  administrations: AdministrationFinding[];
+  administrations?: AdministrationFinding[];
   /** Resources about another patient found in the request; never used. */
   otherPatientResources: number;
 }
@@ -390,8 +390,8 @@ function isActiveCondition(resource: Rec): boolean {
   return !Object.keys(resource).some((key) => key.startsWith('abatement'));
 }
 
-function readConditions(conditions: Rec[], index: FactIndex): PatientFacts['conditions'] {
-  const out: PatientFacts['conditions'] = { symptomatic: [], pregnancy: [], renal: [], severeRenal: [], emergency: [], gi: [], cardiac: [] };
+function readConditions(conditions: Rec[], index: FactIndex): Required<PatientFacts['conditions']> {
+  const out: Required<PatientFacts['conditions']> = { symptomatic: [], pregnancy: [], renal: [], severeRenal: [], emergency: [], gi: [], cardiac: [] };
   for (const resource of conditions) {
     if (!isActiveCondition(resource)) continue;
     const codings = codingsOf(conceptCodings(resource.code));
@@ -421,8 +421,8 @@ function readConditions(conditions: Rec[], index: FactIndex): PatientFacts['cond
   return out;
 }
 
-function readMedications(orders: Rec[], medicationsById: Map<string, Rec>, index: FactIndex): PatientFacts['medications'] {
-  const out: PatientFacts['medications'] = { depleting: [], magnesium: [], digoxin: [], oralInteractions: [] };
+function readMedications(orders: Rec[], medicationsById: Map<string, Rec>, index: FactIndex): Required<PatientFacts['medications']> {
+  const out: Required<PatientFacts['medications']> = { depleting: [], magnesium: [], digoxin: [], oralInteractions: [] };
   const seen = new Set<string>();
   for (const order of orders) {
     const status = str(order.status);

@@ -139,7 +139,7 @@ export function assessHypomagnesemia(facts: PatientFacts, config: RuleConfig, no
   const future = mg.skipped.filter((s) => s.reason === 'future-date');
   const notices: Notices = {
     ...(future.length > 0 ? { future } : {}),
-    ...(used && mg.sameInstant.length > 0 && config.results.sameInstantNote ? { sameInstant: mg.sameInstant } : {}),
+    ...(used && mg.sameInstant && mg.sameInstant.length > 0 && config.results.sameInstantNote ? { sameInstant: mg.sameInstant } : {}),
   };
   const ruleIds: string[] = [];
   if (mg.found > 1) ruleIds.push('R-DATA-1');
@@ -278,7 +278,7 @@ export function assessHypomagnesemia(facts: PatientFacts, config: RuleConfig, no
 
   // R-ORD-2: IV magnesium given in the window: a result drawn before it asks for a recheck, not a dose.
   const windowMs = config.administrations.windowHours * HOUR_MS;
-  const given = facts.administrations.find((a) => now.getTime() - a.effective.getTime() <= windowMs && a.started.getTime() <= now.getTime());
+  const given = (facts.administrations ?? []).find((a) => now.getTime() - a.effective.getTime() <= windowMs && a.started.getTime() <= now.getTime());
   const administration = given ? { given, resultBefore: used.effective.getTime() < given.effective.getTime() } : undefined;
 
   const outcome: PlanOutcome = administration?.resultBefore ? { withheldReason: 'given-before-result' } : dosePlan(magnesium, tier, modifiers, config);

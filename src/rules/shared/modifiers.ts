@@ -143,10 +143,12 @@ export function assessModifiers(facts: PatientFacts, config: RuleConfig, now: Da
 
   if (facts.medications.depleting.length > 0) modifiers.depletingMedications = facts.medications.depleting;
   if (facts.medications.magnesium.length > 0) modifiers.magnesiumOrders = facts.medications.magnesium;
-  if (facts.medications.digoxin.length > 0) modifiers.digoxin = facts.medications.digoxin;
-  if (facts.medications.oralInteractions.length > 0) modifiers.oralInteractions = facts.medications.oralInteractions;
-  if (facts.conditions.gi.length > 0) modifiers.gi = facts.conditions.gi;
-  if (facts.conditions.cardiac.length > 0) modifiers.cardiac = facts.conditions.cardiac;
+  const { digoxin, oralInteractions } = facts.medications;
+  const { gi, cardiac } = facts.conditions;
+  if (digoxin && digoxin.length > 0) modifiers.digoxin = digoxin;
+  if (oralInteractions && oralInteractions.length > 0) modifiers.oralInteractions = oralInteractions;
+  if (gi && gi.length > 0) modifiers.gi = gi;
+  if (cardiac && cardiac.length > 0) modifiers.cardiac = cardiac;
   return modifiers;
 }
 
