@@ -653,7 +653,7 @@ function hyperCard(a: HyperAssessment, ctx: CardContext, uuid: () => string): Ca
     card.suggestions = stoppable.map((o) => ({
       label: `Stop ${prose(o.display)}`.slice(0, 120),
       uuid: uuid(),
-      actions: [{ type: 'delete' as const, description: `Stop the magnesium order ${prose(o.display)}`.slice(0, 200), resourceId: [`MedicationRequest/${o.id}`] }],
+      actions: [{ type: 'delete' as const, description: `Stop the magnesium order ${prose(o.display)}`.slice(0, 200), resourceId: `MedicationRequest/${o.id}` }],
     }));
     card.selectionBehavior = 'any';
   }

@@ -48,7 +48,7 @@ describe('rule set 2 sample cases through HTTP', () => {
     const res = await request(app).post('/cds-services/hypomagnesemia').send(readJson(DIR, 'r10_hyper_stop_order.json'));
     const card = expectValidCdsResponse(res.body).cards[0]!;
     expect(card.source.topic?.code).toBe('66978005');
-    expect(card.suggestions?.[0]?.actions?.[0]).toMatchObject({ type: 'delete', resourceId: ['MedicationRequest/mr-pat-r10-1'] });
+    expect(card.suggestions?.[0]?.actions?.[0]).toMatchObject({ type: 'delete', resourceId: 'MedicationRequest/mr-pat-r10-1' });
   });
 
   test('R-DATA-8: the same-instant case gives the same answer in the other bundle order', async () => {

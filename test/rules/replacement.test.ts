@@ -206,7 +206,7 @@ describe('hypomagnesemia rule table', () => {
     );
     const [card] = buildCards(assessHypomagnesemia(facts, defaultRuleConfig, CASES_NOW), { config: defaultRuleConfig, patientId: 'pat-1', now: CASES_NOW });
     expect(card!.source.topic).toMatchObject({ system: 'http://snomed.info/sct', code: '66978005' });
-    expect(card!.suggestions![0]!.actions![0]).toMatchObject({ type: 'delete', resourceId: ['MedicationRequest/mr-7'] });
+    expect(card!.suggestions![0]!.actions![0]).toMatchObject({ type: 'delete', resourceId: 'MedicationRequest/mr-7' });
     expect(card!.detail).toMatch(/Stop magnesium sources\*\*: magnesium oxide 400 mg tablet/);
     assertValidResponse({ cards: [card!] });
   });
