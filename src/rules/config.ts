@@ -63,15 +63,16 @@ const premixedProduct = z.strictObject({
   verified: d(z.boolean(), 'whether the RxNorm code was verified in a public source'),
 });
 
-const plausibleRange = z.strictObject({
-  min: d(z.number().min(0), 'lowest plausible value, canonical unit'),
-  max: d(positive, 'highest plausible value, canonical unit'),
-});
-
 const labCoding = z.strictObject({
   system: d(z.string().min(1), 'code system'),
   code: d(z.string().min(1), 'code'),
   display: d(z.string().min(1), 'display text'),
+});
+
+/** R-DATA-6: the physiological range of one analyte, in its canonical unit. */
+const plausibleRange = z.strictObject({
+  min: d(z.number().min(0), 'lowest plausible value, canonical unit'),
+  max: d(positive, 'highest plausible value, canonical unit'),
 });
 
 export const ruleConfigSchema = z
