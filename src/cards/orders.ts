@@ -170,8 +170,15 @@ export function oralMedicationRequest(dose: OralDose, config: RuleConfig, ctx: O
 
 const ucumDays = (days: number) => ({ value: days, unit: 'days', system: SYSTEMS.ucum, code: 'd' });
 
-/** A follow-up lab order with a priority and an occurrence window (not a fixed instant). */
-export function labServiceRequest(test: LabTest, followUp: FollowUp, config: RuleConfig, ctx: OrderContext, note: string, reason: CodeableConcept = HYPOMAGNESEMIA_REASON): ServiceRequest {
+/**
+ * A follow-up lab order with a priority and an occurrence window (not a fixed instant). A plain
+ * number of hours (the earlier signature) is a routine order in the configured window.
+ */
+export function labServiceRequest(test: LabTest, when: FollowUp | number, config: RuleConfig, ctx: OrderContext, note: string, reason: CodeableConcept = HYPOMAGNESEMIA_REASON): ServiceRequest {
+  const followUp: FollowUp =
+    typeof when === 'number'
+      ? { tests: [test], afterHours: when, windowHours: when === 0 ? config.monitoring.nowWindowHours : config.monitoring.ivRecheckWindowHours, priority: 'routine' }
+      : when;
   const coding = config.codes.labOrders[test];
   const start = ctx.now.getTime() + followUp.afterHours * 3_600_000;
   return {

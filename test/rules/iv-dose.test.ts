@@ -1,4 +1,5 @@
 import { buildFactIndex, extractFacts } from '../../src/clinical/facts';
+import { labServiceRequest } from '../../src/cards/orders';
 import { buildRuleConfig, defaultRuleConfig } from '../../src/rules/config';
 import { ivLevelDose, premixedBagFor, type IvLevelDose } from '../../src/rules/shared/iv-dose';
 import { assessModifiers } from '../../src/rules/shared/modifiers';
@@ -115,5 +116,13 @@ describe('paediatric modifier: age in days and months, neonate (R-PED-2)', () =>
     expect(modifiersFor([], null).ageUnknown).toBe(true);
     // Month precision takes the youngest possible age: born later this month is not yet born.
     expect(modifiersFor([], '2026-11').ageUnknown).toBe(true);
+  });
+});
+
+describe('follow-up lab orders (R-MON-1)', () => {
+  test('a number of hours still gives a routine order in the configured window', () => {
+    const sr = labServiceRequest('magnesium', 6, defaultRuleConfig, { patientId: 'pat-1', now: CASES_NOW }, 'after IV');
+    expect(sr).toMatchObject({ priority: 'routine', occurrencePeriod: { start: '2026-11-22T18:00:00.000Z', end: '2026-11-22T20:00:00.000Z' } });
+    expect(sr.occurrenceDateTime).toBeUndefined();
   });
 });
