@@ -29,10 +29,10 @@ describe('magnesium-cds evaluate', () => {
     const { code, stdout, stderr } = await run(['evaluate', file, ...NOW], caseFile('p03_severe_0_9.json'));
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^1 card\n\n\[CRITICAL\] Severe hypomagnesemia: Mg 0\.9 mg\/dL on 2026-11-22 10:00, give IV magnesium\n/);
+    expect(stdout).toMatch(/^1 card\n\n\[CRITICAL\] Severe hypomagnesemia: Mg 0\.9 mg\/dL 2 h ago, give IV magnesium\n/);
     expect(stdout).toContain('  * [recommended] Order magnesium sulfate');
     expect(stdout).toMatch(/create MedicationRequest: magnesium sulfate/);
-    expect(stdout).toContain('Override reasons: Magnesium replacement already ordered or given');
+    expect(stdout).toContain('Override reasons: Magnesium replacement already ordered');
     expect(stdout).not.toMatch(/\*\*|<sub>/);
   });
 

@@ -63,6 +63,7 @@ export function hookRequest(options: {
   observations?: unknown[];
   conditions?: unknown[];
   medications?: unknown[];
+  administrations?: unknown[];
   omit?: string[];
   extra?: Record<string, unknown>;
 } = {}): any {
@@ -78,6 +79,7 @@ export function hookRequest(options: {
     observations: bundle(options.observations),
     conditions: bundle(options.conditions),
     medications: bundle(options.medications),
+    administrations: bundle(options.administrations),
   };
   for (const key of options.omit ?? []) delete prefetch[key];
   return {

@@ -32,6 +32,44 @@ export function when(date: Date): string {
   return `${year}-${two(date.getUTCMonth() + 1)}-${two(date.getUTCDate())} ${two(date.getUTCHours())}:${two(date.getUTCMinutes())} UTC`;
 }
 
+/**
+ * R-TXT-1: an absolute time in the display zone, labelled: "2026-11-22 10:00 UTC+01:00".
+ * `zone` "observation" writes the time in the offset the result carried (UTC when it had none);
+ * an IANA zone name writes it in that zone.
+ */
+export function whenIn(date: Date, zone: string, offset?: string): string {
+  if (zone === 'observation') {
+    if (!offset || offset === 'Z' || offset === '+00:00' || offset === '-00:00') return when(date);
+    const sign = offset.startsWith('-') ? -1 : 1;
+    const minutes = sign * (Number(offset.slice(1, 3)) * 60 + Number(offset.slice(4, 6)));
+    return `${when(new Date(date.getTime() + minutes * 60_000)).replace(' UTC', '')} UTC${offset}`;
+  }
+  const parts = zoneFormatter(zone).formatToParts(date);
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${get('year')}-${get('month')}-${get('day')} ${get('hour') === '24' ? '00' : get('hour')}:${get('minute')} ${zone}`;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function zoneFormatter(zone: string): Intl.DateTimeFormat {
+  let f = formatters.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-GB', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    formatters.set(zone, f);
+  }
+  return f;
+}
+
+/** RxNorm names in prose: "magnesium oxide 400 MG Oral Tablet" → "magnesium oxide 400 mg tablet" (R-TXT-1). */
+export function prose(name: string): string {
+  return name
+    .replace(/\b(MG|ML|GM|MEQ)\b/g, (u) => (u === 'GM' ? 'g' : u === 'MEQ' ? 'mEq' : u.toLowerCase()))
+    .replace(/\bOral (Tablet|Capsule)\b/g, (_m, form: string) => form.toLowerCase())
+    .replace(/\bInjectable Solution\b/g, 'injection');
+}
+
+/** First letter upper case (bullets never start in lower case, R-TXT-1). */
+export const capital = (text: string) => (text ? `${text[0]!.toUpperCase()}${text.slice(1)}` : text);
+
 /** "3 h ago", "2 days ago", "just now". */
 export function age(hours: number): string {
   if (hours < 1) return 'less than 1 h ago';

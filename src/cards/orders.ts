@@ -1,8 +1,10 @@
 import type { MedicationRequest, ServiceRequest, Dosage, CodeableConcept } from 'fhir/r4';
 import { HYPOMAGNESEMIA, LAB_PROCEDURE, ROUTES, SYSTEMS, TABLET_FORM } from '../clinical/codes';
-import type { IvDose, LabTest, OralDose } from '../rules/assessment';
+import type { FollowUp, IvDose, LabTest, OralDose } from '../rules/assessment';
 import type { RuleConfig } from '../rules/config';
-import { num } from './format';
+import { premixedBagFor, type IvLevelDose } from '../rules/shared/iv-dose';
+import { round } from '../rules/shared/numbers';
+import { num, prose } from './format';
 
 /**
  * Draft FHIR orders carried by card suggestions. Drafts (status `draft`, intent `proposal`):
@@ -28,7 +30,7 @@ function instant(ms: number): string {
   return text;
 }
 
-const HYPOMAGNESEMIA_REASON: CodeableConcept = { coding: [{ ...HYPOMAGNESEMIA }], text: HYPOMAGNESEMIA.display };
+export const HYPOMAGNESEMIA_REASON: CodeableConcept = { coding: [{ ...HYPOMAGNESEMIA }], text: HYPOMAGNESEMIA.display };
 
 function common(ctx: OrderContext) {
   return {
@@ -37,59 +39,90 @@ function common(ctx: OrderContext) {
   };
 }
 
-const grams = (value: number) => ({ value: Number(value.toFixed(3)), unit: 'g', system: SYSTEMS.ucum, code: 'g' });
-const gramsPerHour = (value: number) => ({ value: Number(value.toFixed(3)), unit: 'g/h', system: SYSTEMS.ucum, code: 'g/h' });
+const ucum = (value: number, unit: string) => ({ value: Number(value.toFixed(3)), unit, system: SYSTEMS.ucum, code: unit });
 
-/** "2 g over 30 min" / "0.38-0.75 g over 2-4 h". */
-export function ivDoseText(dose: IvDose): string {
-  const amount = dose.gramsLow === dose.gramsHigh ? `${num(dose.gramsLow)} g` : `${num(dose.gramsLow)}-${num(dose.gramsHigh)} g`;
-  const duration = (min: number) => (min >= 60 && min % 60 === 0 ? `${min / 60} h` : `${min} min`);
-  const time = dose.minutesLow === dose.minutesHigh
-    ? duration(dose.minutesLow)
-    : dose.minutesLow % 60 === 0 && dose.minutesHigh % 60 === 0
-      ? `${dose.minutesLow / 60}-${dose.minutesHigh / 60} h`
-      : `${duration(dose.minutesLow)}-${duration(dose.minutesHigh)}`;
-  return `${amount} IV over ${time}`;
+/** "2 g" / "750 mg" (R-PED-2: a child's dose below 1 g in mg). */
+export function amountText(level: Pick<IvLevelDose, 'grams' | 'mg' | 'unit'>): string {
+  return level.unit === 'mg' ? `${level.mg} mg` : `${num(level.grams)} g`;
+}
+
+/** "40 g per 24 h" / "750 mg per 24 h". */
+export function maxDoseText(level: IvLevelDose): string {
+  const max = level.maxDosePerPeriod;
+  return `${level.unit === 'mg' ? `${Math.round(max.grams * 1000)} mg` : `${num(max.grams)} g`} per ${max.periodHours} h`;
+}
+
+const hoursText = (hours: number) => (hours >= 1 && Number.isInteger(hours) ? `${hours} h` : `${num(hours * 60, 0)} min`);
+
+/** "4 g (16.2 mmol) IV over 4 h" — always with mmol (R-IV-3, A16). */
+export function ivDoseText(level: IvLevelDose): string {
+  return `${amountText(level)} (${num(level.mmol, 2)} mmol) IV over ${hoursText(level.infusionHours)}`;
+}
+
+/** "2 g (8.1 mmol) IV over 15 min". */
+export function bolusText(level: IvLevelDose): string {
+  const b = level.bolus!;
+  return `${level.unit === 'mg' ? `${b.mg} mg` : `${num(b.grams)} g`} (${num(b.mmol, 2)} mmol) IV over ${num(b.minutes, 0)} min`;
 }
 
 export function oralDoseText(dose: OralDose, config: RuleConfig): string {
-  if (dose.tabletsPerDose === undefined || dose.dosesPerDay === undefined) return `${config.oral.product.display}: dose by paediatric formulary for the recorded weight`;
-  const tablets = dose.tabletsPerDose === 1 ? '1 tablet' : `${num(dose.tabletsPerDose)} tablet`;
+  const product = prose(config.oral.product.display);
+  if (dose.tabletsPerDose === undefined || dose.dosesPerDay === undefined) return `${product}: dose by paediatric formulary for the recorded weight`;
+  const tablets = dose.tabletsPerDose === 1 ? '1 tablet' : `${num(dose.tabletsPerDose)} tablets`;
   const frequency = dose.dosesPerDay === 1 ? 'once daily' : dose.dosesPerDay === 2 ? 'twice daily' : `${dose.dosesPerDay} times daily`;
-  return `${config.oral.product.display}, ${tablets} by mouth ${frequency} (≈ ${num(dose.mmolPerDay ?? 0, 1)} mmol Mg/day)`;
+  const course = dose.durationDays ? ` for ${dose.durationDays} days (${dose.quantity} tablets)` : '';
+  return `${product}, ${tablets} by mouth ${frequency} (≈ ${num(dose.mmolPerDay ?? 0, 1)} mmol Mg/day)${course}`;
 }
 
-export function ivMedicationRequest(dose: IvDose, config: RuleConfig, ctx: OrderContext): MedicationRequest {
-  const hoursLow = dose.minutesLow / 60;
-  const hoursHigh = dose.minutesHigh / 60;
-  const doseAndRate: NonNullable<Dosage['doseAndRate']>[number] =
-    dose.gramsLow === dose.gramsHigh && hoursLow === hoursHigh
-      ? { doseQuantity: grams(dose.gramsLow), rateQuantity: gramsPerHour(dose.gramsLow / hoursLow) }
-      : {
-          doseRange: { low: grams(dose.gramsLow), high: grams(dose.gramsHigh) },
-          rateRange: { low: gramsPerHour(dose.gramsLow / hoursHigh), high: gramsPerHour(dose.gramsHigh / hoursLow) },
-        };
-  const repeat: NonNullable<NonNullable<Dosage['timing']>['repeat']> = { count: 1, duration: dose.minutesLow, durationUnit: 'min' };
-  if (dose.minutesHigh !== dose.minutesLow) repeat.durationMax = dose.minutesHigh;
+/** R-IV-3: premixed product, dose in g (mg for a child), rate in g/h (mg/h), maxDosePerPeriod, mmol in the text. */
+export function ivMedicationRequest(iv: IvDose, config: RuleConfig, ctx: OrderContext): MedicationRequest {
+  const level = iv.level;
+  const bag = premixedBagFor(level.grams, config);
+  const inMg = level.unit === 'mg';
+  const rateUnit = inMg ? 'mg/h' : 'g/h';
+  const bolus = level.bolus;
+  const perKg = level.weightBased ? ` (${level.weightBased.mgPerKg} mg/kg × ${num(level.weightBased.weightKg, 1)} kg${level.weightBased.capped ? ', capped' : ''})` : '';
+  const volume = num((level.grams / bag.grams) * bag.mL, 1);
+  const first = bolus
+    ? `${bolusText(level)}${bolus.torsadesOrArrest ? ' (torsades de pointes or arrest)' : ''}${level.levelDoseAfterBolus ? `, then ${ivDoseText(level)} at ${num(level.rateGramsPerHour)} g/h` : ''}`
+    : `${ivDoseText(level)} at ${inMg ? `${num(level.rateGramsPerHour * 1000, 0)} mg/h` : `${num(level.rateGramsPerHour)} g/h`}`;
+  const text = `Magnesium sulfate ${first}${perKg}; ${volume} mL of the ${num(bag.grams)} g/${bag.mL} mL premixed bag; recheck magnesium ${num(level.recheckHours, 1)} h after the start; max ${maxDoseText(level)}`;
+  const doseValue = inMg ? level.mg : level.grams;
+  const rateValue = inMg ? level.rateGramsPerHour * 1000 : level.rateGramsPerHour;
+  const dosage: Dosage = {
+    text,
+    route: { coding: [ROUTES.iv], text: 'IV' },
+    timing: { repeat: { count: 1, duration: round(level.infusionHours * 60, 1), durationUnit: 'min' } },
+    doseAndRate: [{ doseQuantity: ucum(doseValue, inMg ? 'mg' : 'g'), rateQuantity: ucum(rateValue, rateUnit) }],
+    maxDosePerPeriod: {
+      numerator: ucum(level.maxDosePerPeriod.grams, 'g'),
+      denominator: ucum(level.maxDosePerPeriod.periodHours, 'h'),
+    },
+  };
+  const instructions: Dosage[] = [dosage];
+  if (bolus && level.levelDoseAfterBolus) {
+    // The emergency dose first, then the level dose at <= 1 g/h (R-IV-2).
+    instructions.unshift({
+      sequence: 1,
+      text: `Magnesium sulfate ${bolusText(level)} first${bolus.torsadesOrArrest ? ' (torsades de pointes or arrest)' : ''}`,
+      route: { coding: [ROUTES.iv], text: 'IV' },
+      timing: { repeat: { count: 1, duration: bolus.minutes, durationUnit: 'min' } },
+      doseAndRate: [{ doseQuantity: ucum(bolus.grams, 'g'), rateQuantity: ucum(bolus.grams / (bolus.minutes / 60), 'g/h') }],
+    });
+    dosage.sequence = 2;
+  }
   return {
     resourceType: 'MedicationRequest',
     status: 'draft',
     intent: 'proposal',
     medicationCodeableConcept: {
-      coding: [{ system: SYSTEMS.rxnorm, code: config.iv.product.rxnorm, display: config.iv.product.display }],
-      text: `${config.iv.product.display} injection, diluted to ≤ ${config.iv.maxConcentrationPercent} %`,
+      coding: [{ system: SYSTEMS.rxnorm, code: bag.rxnorm, display: bag.display }],
+      text: bag.display,
     },
     ...common(ctx),
     authoredOn: instant(ctx.now.getTime()),
     reasonCode: [HYPOMAGNESEMIA_REASON],
-    dosageInstruction: [
-      {
-        text: `${config.iv.product.display} ${ivDoseText(dose)}; not faster than ${config.iv.maxMgPerMinute} mg/min outside emergencies`,
-        route: { coding: [ROUTES.iv], text: 'IV' },
-        timing: { repeat },
-        doseAndRate: [doseAndRate],
-      },
-    ],
+    dosageInstruction: instructions,
   };
 }
 
@@ -97,9 +130,10 @@ export function oralMedicationRequest(dose: OralDose, config: RuleConfig, ctx: O
   const dosage: Dosage = {
     text: oralDoseText(dose, config),
     route: { coding: [ROUTES.oral], text: 'by mouth' },
+    patientInstruction: `Take with food. Separate from tetracyclines, fluoroquinolones, bisphosphonates, levothyroxine and iron by ${config.oral.separationHours} h.`,
   };
   if (dose.tabletsPerDose !== undefined && dose.dosesPerDay !== undefined) {
-    dosage.timing = { repeat: { frequency: dose.dosesPerDay, period: 1, periodUnit: 'd' } };
+    dosage.timing = { repeat: { frequency: dose.dosesPerDay, period: 1, periodUnit: 'd', ...(dose.durationDays ? { boundsDuration: ucumDays(dose.durationDays) } : {}) } };
     dosage.doseAndRate = [
       {
         doseQuantity: {
@@ -123,21 +157,41 @@ export function oralMedicationRequest(dose: OralDose, config: RuleConfig, ctx: O
     authoredOn: instant(ctx.now.getTime()),
     reasonCode: [HYPOMAGNESEMIA_REASON],
     dosageInstruction: [dosage],
+    ...(dose.quantity && dose.durationDays
+      ? {
+          dispenseRequest: {
+            quantity: { value: dose.quantity, unit: TABLET_FORM.unit, system: TABLET_FORM.system, code: TABLET_FORM.code },
+            expectedSupplyDuration: ucumDays(dose.durationDays),
+          },
+        }
+      : {}),
   };
 }
 
-export function labServiceRequest(test: LabTest, afterHours: number, config: RuleConfig, ctx: OrderContext, note: string): ServiceRequest {
+const ucumDays = (days: number) => ({ value: days, unit: 'days', system: SYSTEMS.ucum, code: 'd' });
+
+/**
+ * A follow-up lab order with a priority and an occurrence window (not a fixed instant). A plain
+ * number of hours (the earlier signature) is a routine order in the configured window.
+ */
+export function labServiceRequest(test: LabTest, when: FollowUp | number, config: RuleConfig, ctx: OrderContext, note: string, reason: CodeableConcept = HYPOMAGNESEMIA_REASON): ServiceRequest {
+  const followUp: FollowUp =
+    typeof when === 'number'
+      ? { tests: [test], afterHours: when, windowHours: when === 0 ? config.monitoring.nowWindowHours : config.monitoring.ivRecheckWindowHours, priority: 'routine' }
+      : when;
   const coding = config.codes.labOrders[test];
+  const start = ctx.now.getTime() + followUp.afterHours * 3_600_000;
   return {
     resourceType: 'ServiceRequest',
     status: 'draft',
     intent: 'proposal',
+    priority: followUp.priority,
     category: [{ coding: [{ ...LAB_PROCEDURE }] }],
     code: { coding: [coding], text: coding.display },
     ...common(ctx),
-    occurrenceDateTime: instant(ctx.now.getTime() + afterHours * 3_600_000),
+    occurrencePeriod: { start: instant(start), end: instant(start + followUp.windowHours * 3_600_000) },
     authoredOn: instant(ctx.now.getTime()),
-    reasonCode: [HYPOMAGNESEMIA_REASON],
+    reasonCode: [reason],
     note: [{ text: note }],
   };
 }

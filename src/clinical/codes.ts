@@ -87,9 +87,43 @@ export const defaultRenalConditions: ConceptSet = {
     '105502003', // Dependence on renal dialysis U
     '714152005', // CKD stage 5 on dialysis U
     '236435004', // End stage renal failure on dialysis U
+    '302497006', // Haemodialysis U
+    '71192002', // Peritoneal dialysis U
   ],
-  icd10: ['N18.4', 'N18.5', 'N18.6', 'Z99.2', 'Z91.15'],
+  icd10: ['N18.4', 'N18.5', 'N18.6', 'Z99.2', 'Z91.15', 'Z49*'],
   text: ['end stage renal', 'end-stage renal', 'esrd', 'dialysis', 'ckd stage 4', 'ckd stage 5', 'chronic kidney disease stage 4', 'chronic kidney disease stage 5'],
+};
+
+/**
+ * R-RENAL-3: severe renal impairment: CKD stage 5, ESRD and any dialysis. Matched by code, and by
+ * text even when the Condition also carries codes this table does not know (local or other codes).
+ */
+export const defaultSevereRenalConditions: ConceptSet = {
+  snomed: [
+    '433146000', // CKD stage 5 U
+    '46177005', // End-stage renal disease V
+    '105502003', // Dependence on renal dialysis U
+    '714152005', // CKD stage 5 on dialysis U
+    '236435004', // End stage renal failure on dialysis U
+    '302497006', // Haemodialysis U
+    '71192002', // Peritoneal dialysis U
+    '108241001', // Dialysis procedure U
+    '238318009', // Continuous ambulatory peritoneal dialysis U
+  ],
+  // ICD-10(-CM): CKD 5, ESRD, dependence on dialysis, non-compliance with dialysis, encounter for dialysis care.
+  icd10: ['N18.5', 'N18.6', 'Z99.2', 'Z91.15', 'Z49*'],
+  text: ['end stage renal', 'end-stage renal', 'esrd', 'dialysis', 'ckd stage 5', 'chronic kidney disease stage 5', 'kidney failure'],
+};
+
+/** Symptomatic findings that allow the label's one emergency rate exception: torsades de pointes, cardiac arrest (R-IV-2). */
+export const defaultEmergencyConditions: ConceptSet = {
+  snomed: [
+    '31722008', // Torsades de pointes U
+    '410429000', // Cardiac arrest U
+    '71908006', // Ventricular fibrillation V (shockable arrest rhythm)
+  ],
+  icd10: ['I47.21', 'I46*', 'I49.01'],
+  text: ['torsade', 'cardiac arrest', 'ventricular fibrillation'],
 };
 
 export interface IngredientEntry {
@@ -159,6 +193,9 @@ export const defaultLabOrders = {
 /** The finding the cards are about, their source topic and the orders' reason (§7.3, V). */
 export const HYPOMAGNESEMIA = { system: SYSTEMS.snomed, code: '190855004', display: 'Hypomagnesemia' } as const;
 
+/** Source topic of a high-magnesium card (R-HYPER-2). */
+export const HYPERMAGNESEMIA = { system: SYSTEMS.snomed, code: '66978005', display: 'Hypermagnesemia' } as const;
+
 /** Category of the follow-up lab orders. */
 export const LAB_PROCEDURE = { system: SYSTEMS.snomed, code: '108252007', display: 'Laboratory procedure' } as const;
 
@@ -170,3 +207,63 @@ export const ROUTES = {
   iv: { system: SYSTEMS.snomed, code: '47625008', display: 'Intravenous route' },
   oral: { system: SYSTEMS.snomed, code: '26643006', display: 'Oral route' },
 } as const;
+
+/**
+ * R-IV-3: orderable premixed magnesium sulfate in water bags (40 mg/mL). 829734 was checked against
+ * openFDA NDC records: it is listed on B. Braun 0264-4204, a product sold only as 2 g/50 mL, and not on
+ * the 20 g/500 mL bag (Hospira 0409-2050), so it is the 2 g/50 mL code (its exact SCD name unverified).
+ * No RxCUI could be tied to the 4 g/100 mL bag: 1658259 is listed on both the 2 g/50 mL and the
+ * 20 g/500 mL NDCs, so it reads as a 40 mg/mL concentration code, not a bag; it stands in, UNVERIFIED.
+ */
+export const defaultPremixedIvProducts = [
+  { rxnorm: '829734', display: 'magnesium sulfate 2 g in 50 mL water for injection (premixed bag)', grams: 2, mL: 50, verified: true },
+  { rxnorm: '1658259', display: 'magnesium sulfate 4 g in 100 mL water for injection (premixed bag)', grams: 4, mL: 100, verified: false },
+];
+
+/** R-GI-1: active diarrhoea, short bowel syndrome, high-output stoma. */
+export const defaultGiConditions: ConceptSet = {
+  snomed: [
+    '62315008', // Diarrhea U
+    '26629001', // Short bowel syndrome U
+    '409966000', // Acute diarrhea U
+    '236071009', // Chronic diarrhea U
+  ],
+  // ICD-10(-CM): diarrhoea, functional diarrhoea, infectious diarrhoea, postsurgical malabsorption, short bowel.
+  icd10: ['R19.7', 'K59.1', 'A09*', 'K91.2', 'K90.82*'],
+  text: ['diarrhoea', 'diarrhea', 'short bowel', 'high output stoma', 'high-output stoma', 'high output ileostomy', 'high-output ileostomy'],
+};
+
+/** R-CARD-1: cardiac risk for the 2.0 mg/dL target: AF, heart failure, MI, cardiac surgery, long QT. */
+export const defaultCardiacRiskConditions: ConceptSet = {
+  snomed: [
+    '49436004', // Atrial fibrillation U
+    '84114007', // Heart failure U
+    '42343007', // Congestive heart failure U
+    '22298006', // Myocardial infarction U
+    '57054005', // Acute myocardial infarction U
+    '9651007', // Long QT syndrome V
+    '111975006', // Prolonged QT interval U
+    '232717009', // Coronary artery bypass grafting U
+  ],
+  // ICD-10(-CM): AF/flutter, heart failure, acute and subsequent MI, long QT, presence of CABG graft / heart valve surgery.
+  icd10: ['I48*', 'I50*', 'I21*', 'I22*', 'I45.81', 'Z95.1'],
+  text: ['atrial fibrillation', 'heart failure', 'myocardial infarction', 'cardiac surgery', 'coronary artery bypass', 'cabg', 'valve replacement', 'long qt', 'prolonged qt'],
+};
+
+/** R-DIG-1: digoxin (ingredient 3407 V, A12) and brand names. */
+export const defaultDigoxin = { rxcui: ['3407'], names: ['digoxin', 'Lanoxin', 'Digitek'] };
+
+/** R-ORAL-2 (A19): drugs whose absorption oral magnesium reduces; matched by name (RxCUIs not used). */
+export const defaultOralInteractions = [
+  { drugClass: 'tetracycline', names: ['doxycycline', 'minocycline', 'tetracycline', 'oxytetracycline', 'demeclocycline'] },
+  { drugClass: 'fluoroquinolone', names: ['ciprofloxacin', 'levofloxacin', 'moxifloxacin', 'ofloxacin', 'norfloxacin'] },
+  { drugClass: 'bisphosphonate', names: ['alendronate', 'alendronic acid', 'risedronate', 'ibandronate', 'etidronate'] },
+  { drugClass: 'thyroid hormone', names: ['levothyroxine', 'thyroxine'] },
+  { drugClass: 'iron', names: ['ferrous sulfate', 'ferrous sulphate', 'ferrous fumarate', 'ferrous gluconate', 'iron'] },
+];
+
+/** R-LYTE-3: the finding a potassium-only card is about (§7.3, V-indirect). */
+export const HYPOKALEMIA = { system: SYSTEMS.snomed, code: '43339004', display: 'Hypokalemia' } as const;
+
+/** R-OVR-1: CDS Hooks suggested override reason codes (3.0.0-ballot, FHIR-48319). */
+export const NON_ADHERENCE_REASONS = 'http://terminology.hl7.org/CodeSystem/non-adherence-reason-codes';

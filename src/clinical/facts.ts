@@ -23,9 +23,13 @@ export interface LabValue {
   reported: { value: number; unit: string };
   comparator?: Comparator;
   effective: Date;
+  /** The zone offset the result's date was written with ("+01:00", "Z"), for display (R-TXT-1). */
+  offset?: string;
+  /** Observation.issued, which breaks ties at the same effective instant (R-DATA-8). */
+  issued?: Date;
 }
 
-export type SkipReason = 'status' | UnitProblem | 'value-missing' | 'value-not-numeric' | 'no-date' | 'future-date';
+export type SkipReason = 'status' | UnitProblem | 'value-missing' | 'value-not-numeric' | 'implausible' | 'no-date' | 'future-date';
 
 export interface SkippedResult {
   analyte: Analyte;
@@ -43,6 +47,8 @@ export interface AnalyteFacts {
   results: LabValue[];
   /** Results that could not be used, newest first; rules decide which ones matter. */
   skipped: SkippedResult[];
+  /** R-DATA-8: other accepted results at the same instant as results[0] (which won the tie). */
+  sameInstant?: LabValue[];
 }
 
 export interface ConditionFinding {
@@ -56,14 +62,51 @@ export interface MedicationFinding {
   drugClass?: string;
   /** For magnesium products: true when the order is for the oral route. */
   oral?: boolean;
+  /** MedicationRequest id (R-HYPER-2 stops an order by resourceId). */
+  id?: string;
+  resourceType?: 'MedicationRequest' | 'MedicationStatement';
+  status?: string;
+  authoredOn?: string;
+  /** dosageInstruction[0].text, shortened. */
+  doseText?: string;
+}
+
+/** R-ORD-2: a completed or running administration of IV magnesium. */
+export interface AdministrationFinding {
+  display: string;
+  /** When it was given (end of the period when known, else its start). */
+  effective: Date;
+  started: Date;
+  doseText?: string;
 }
 
 export interface PatientFacts {
   birthDate?: string;
   sex?: 'male' | 'female';
   labs: Record<Analyte, AnalyteFacts>;
-  conditions: { symptomatic: ConditionFinding[]; pregnancy: ConditionFinding[]; renal: ConditionFinding[] };
-  medications: { depleting: MedicationFinding[]; magnesium: MedicationFinding[] };
+  conditions: {
+    symptomatic: ConditionFinding[];
+    pregnancy: ConditionFinding[];
+    renal: ConditionFinding[];
+    /** R-RENAL-3: CKD 5, ESRD or dialysis (also listed under `renal`). */
+    severeRenal: ConditionFinding[];
+    /** Torsades de pointes or cardiac arrest (also listed under `symptomatic`). */
+    emergency: ConditionFinding[];
+    /** R-GI-1: diarrhoea, short bowel, high-output stoma (optional: facts built elsewhere may omit it). */
+    gi?: ConditionFinding[];
+    /** R-CARD-1: atrial fibrillation, heart failure, recent MI or cardiac surgery, long QT. */
+    cardiac?: ConditionFinding[];
+  };
+  medications: {
+    depleting: MedicationFinding[];
+    magnesium: MedicationFinding[];
+    /** R-DIG-1: active digoxin orders. */
+    digoxin?: MedicationFinding[];
+    /** R-ORAL-2: active orders whose absorption oral magnesium reduces. */
+    oralInteractions?: MedicationFinding[];
+  };
+  /** R-ORD-2: IV magnesium administrations, newest first. */
+  administrations?: AdministrationFinding[];
   /** Resources about another patient found in the request; never used. */
   otherPatientResources: number;
 }
@@ -89,6 +132,14 @@ export interface FactIndex {
   symptom: CompiledConceptSet;
   pregnancy: CompiledConceptSet;
   renal: CompiledConceptSet;
+  severeRenal: CompiledConceptSet;
+  emergency: CompiledConceptSet;
+  gi: CompiledConceptSet;
+  cardiac: CompiledConceptSet;
+  plausible: RuleConfig['results']['plausibleRanges'];
+  digoxin: { rxcuis: Set<string>; names: RegExp };
+  oralInteractions: Array<{ pattern: RegExp; name: string; drugClass: string }>;
+  anyOralInteraction: RegExp;
   depletingByRxcui: Map<string, { name: string; drugClass: string }>;
   depletingNames: Array<{ pattern: RegExp; rxcui: string; name: string; drugClass: string }>;
   /** Matches a text iff some depletingNames pattern does: one scan rules out most orders. */
@@ -102,6 +153,8 @@ interface CompiledConceptSet {
   icd10: Set<string>;
   icd10Prefixes: string[];
   text: string[];
+  /** Text also matches when the Condition carries codes this set does not know (R-RENAL-3). */
+  textWhenCoded: boolean;
 }
 
 const normaliseIcd = (code: string) => code.toUpperCase().replace('.', '');
@@ -110,8 +163,9 @@ const wordPattern = (name: string) => new RegExp(`\\b${escapeRegExp(name)}\\b`, 
 /** One pattern for a whole list of names (never matches when the list is empty). */
 const anyWordPattern = (names: string[]) => (names.length === 0 ? /(?!)/ : new RegExp(`\\b(?:${names.map(escapeRegExp).join('|')})\\b`, 'i'));
 
-function compileConceptSet(set: ConceptSet): CompiledConceptSet {
+function compileConceptSet(set: ConceptSet, textWhenCoded = false): CompiledConceptSet {
   return {
+    textWhenCoded,
     snomed: new Set(set.snomed),
     icd10: new Set(set.icd10.filter((c) => !c.endsWith('*')).map(normaliseIcd)),
     icd10Prefixes: set.icd10.filter((c) => c.endsWith('*')).map((c) => normaliseIcd(c.slice(0, -1))),
@@ -134,7 +188,15 @@ export function buildFactIndex(config: RuleConfig): FactIndex {
     futureToleranceMs: config.results.futureToleranceMinutes * 60_000,
     symptom: compileConceptSet(config.codes.symptomConditions),
     pregnancy: compileConceptSet(config.codes.pregnancyConditions),
-    renal: compileConceptSet(config.codes.renalConditions),
+    renal: compileConceptSet(config.codes.renalConditions, true),
+    severeRenal: compileConceptSet(config.codes.severeRenalConditions, true),
+    emergency: compileConceptSet(config.codes.emergencyConditions),
+    gi: compileConceptSet(config.codes.giConditions),
+    cardiac: compileConceptSet(config.codes.cardiacRiskConditions),
+    plausible: config.results.plausibleRanges,
+    digoxin: { rxcuis: new Set(config.codes.digoxin.rxcui), names: anyWordPattern(config.codes.digoxin.names) },
+    oralInteractions: config.codes.oralInteractions.flatMap((c) => c.names.map((name) => ({ pattern: wordPattern(name), name, drugClass: c.drugClass }))),
+    anyOralInteraction: anyWordPattern(config.codes.oralInteractions.flatMap((c) => c.names)),
     depletingByRxcui: new Map(config.codes.depletingIngredients.map((i) => [i.rxcui, { name: i.name, drugClass: i.drugClass }])),
     depletingNames: config.codes.depletingIngredients.flatMap((i) =>
       [i.name, ...(i.aliases ?? [])].map((name) => ({ pattern: wordPattern(name), rxcui: i.rxcui, name: i.name, drugClass: i.drugClass })),
@@ -182,9 +244,17 @@ interface Candidate {
   effective: Date | undefined;
 }
 
+/** The zone part of the dateTime the result was dated with, when it has one. */
+function offsetOf(resource: Rec): string | undefined {
+  const text = [resource.effectiveDateTime, resource.effectiveInstant, isRecord(resource.effectivePeriod) ? resource.effectivePeriod.end : undefined]
+    .find((v): v is string => typeof v === 'string');
+  const m = text ? /(Z|[+-]\d{2}:\d{2})$/.exec(text) : null;
+  return m ? m[1] : undefined;
+}
+
 type Reading = { ok: true; value: LabValue } | { ok: false; skipped: SkippedResult };
 
-function readQuantity(c: Candidate, analyte: Analyte): Reading {
+function readQuantity(c: Candidate, analyte: Analyte, index: FactIndex): Reading {
   const effective = c.effective!;
   const base = { analyte, loinc: c.loinc, effective };
   const quantity = paths.valueQuantity(c.resource)[0];
@@ -208,6 +278,11 @@ function readQuantity(c: Candidate, analyte: Analyte): Reading {
     return { ok: false, skipped: { ...base, reason: converted.problem, detail } };
   }
   const comparator = str(quantity.comparator);
+  // Outside the physiological range the value is an error, not a result (0 mg/dL, 1e308 mmol/L).
+  const range = index.plausible[analyte];
+  if (!Number.isFinite(converted.value) || converted.value < range.min || converted.value > range.max) {
+    return { ok: false, skipped: { ...base, reason: 'implausible', detail: `value outside the plausible range ${range.min}-${range.max} ${converted.unit}` } };
+  }
   const lab: LabValue = {
     analyte,
     loinc: c.loinc,
@@ -218,6 +293,10 @@ function readQuantity(c: Candidate, analyte: Analyte): Reading {
     effective,
   };
   if (comparator && COMPARATORS.has(comparator)) lab.comparator = comparator as Comparator;
+  const offset = offsetOf(c.resource);
+  if (offset) lab.offset = offset;
+  const issued = parseFhirDateTime(c.resource.issued);
+  if (issued) lab.issued = issued;
   return { ok: true, value: lab };
 }
 
@@ -233,8 +312,16 @@ function analyseLab(analyte: Analyte, candidates: Candidate[], index: FactIndex,
     return false;
   });
   dated.sort((a, b) => b.effective!.getTime() - a.effective!.getTime());
+  const sameInstant: LabValue[] = [];
   for (const c of dated) {
-    if (results.length >= HISTORY_DEPTH) break;
+    if (results.length >= HISTORY_DEPTH) {
+      // R-DATA-8: keep reading results at exactly the chosen instant, then break the tie.
+      if (c.effective!.getTime() !== results[0]!.effective.getTime()) break;
+      if (!c.status || !index.accepted.has(c.status)) continue;
+      const tied = readQuantity(c, analyte, index);
+      if (tied.ok) sameInstant.push(tied.value);
+      continue;
+    }
     if (c.effective!.getTime() > latestAllowed) {
       skipped.push({ analyte, loinc: c.loinc, reason: 'future-date', detail: 'dated in the future', effective: c.effective! });
       continue;
@@ -243,11 +330,19 @@ function analyseLab(analyte: Analyte, candidates: Candidate[], index: FactIndex,
       skipped.push({ analyte, loinc: c.loinc, reason: 'status', detail: `status ${c.status ?? 'missing'}`.slice(0, 60), effective: c.effective! });
       continue;
     }
-    const reading = readQuantity(c, analyte);
+    const reading = readQuantity(c, analyte, index);
     if (reading.ok) results.push(reading.value);
     else skipped.push(reading.skipped);
   }
-  return { found: candidates.length, results, skipped };
+  if (sameInstant.length > 0) {
+    // The later `issued` wins; still tied, the lower value (the safer reading); bundle order never decides.
+    const all = [results[0]!, ...sameInstant].sort(
+      (a, b) => (b.issued?.getTime() ?? -Infinity) - (a.issued?.getTime() ?? -Infinity) || a.value - b.value,
+    );
+    results[0] = all[0]!;
+    return { found: candidates.length, results, skipped, sameInstant: all.slice(1) };
+  }
+  return { found: candidates.length, results, skipped, sameInstant };
 }
 
 // Conditions and orders are read with plain property access: their paths have no choice types
@@ -281,7 +376,8 @@ function matchConcept(set: CompiledConceptSet, codings: Array<{ system?: string;
   // Text is a fallback for uncoded or locally coded conditions only: a SNOMED/ICD code that
   // does not match (e.g. "history of pregnancy") must not be overruled by its words, and text
   // that negates or historicises the finding ("not pregnant", "history of seizure") never matches.
-  if (coded) return undefined;
+  // Renal sets are the exception: dialysis coded only locally (or with an unknown code) still counts.
+  if (coded && !set.textWhenCoded) return undefined;
   const lower = texts.map((t) => t.toLowerCase()).filter((t) => !NOT_ACTIVE_TEXT.test(t));
   return set.text.some((phrase) => lower.some((t) => t.includes(phrase))) ? 'text' : undefined;
 }
@@ -294,23 +390,39 @@ function isActiveCondition(resource: Rec): boolean {
   return !Object.keys(resource).some((key) => key.startsWith('abatement'));
 }
 
-function readConditions(conditions: Rec[], index: FactIndex): PatientFacts['conditions'] {
-  const out: PatientFacts['conditions'] = { symptomatic: [], pregnancy: [], renal: [] };
+function readConditions(conditions: Rec[], index: FactIndex): Required<PatientFacts['conditions']> {
+  const out: Required<PatientFacts['conditions']> = { symptomatic: [], pregnancy: [], renal: [], severeRenal: [], emergency: [], gi: [], cardiac: [] };
   for (const resource of conditions) {
     if (!isActiveCondition(resource)) continue;
     const codings = codingsOf(conceptCodings(resource.code));
     const texts = conceptTexts(resource.code);
     const display = (texts[0] ?? codings.find((c) => c.code)?.code ?? 'condition').slice(0, 120);
-    for (const [key, set] of [['symptomatic', index.symptom], ['pregnancy', index.pregnancy], ['renal', index.renal]] as const) {
+    const found: Partial<Record<keyof PatientFacts['conditions'], string>> = {};
+    const sets = [
+      ['symptomatic', index.symptom],
+      ['pregnancy', index.pregnancy],
+      ['renal', index.renal],
+      ['severeRenal', index.severeRenal],
+      ['emergency', index.emergency],
+      ['gi', index.gi],
+      ['cardiac', index.cardiac],
+    ] as const;
+    for (const [key, set] of sets) {
       const code = matchConcept(set, codings, texts);
-      if (code) out[key].push(code === 'text' ? { display } : { display, code });
+      if (code) found[key] = code;
+    }
+    // A severe renal condition is a renal condition; an emergency rhythm is a symptom.
+    if (found.severeRenal) found.renal ??= found.severeRenal;
+    if (found.emergency) found.symptomatic ??= found.emergency;
+    for (const [key, code] of Object.entries(found) as Array<[keyof PatientFacts['conditions'], string]>) {
+      out[key].push(code === 'text' ? { display } : { display, code });
     }
   }
   return out;
 }
 
-function readMedications(orders: Rec[], medicationsById: Map<string, Rec>, index: FactIndex): PatientFacts['medications'] {
-  const out: PatientFacts['medications'] = { depleting: [], magnesium: [] };
+function readMedications(orders: Rec[], medicationsById: Map<string, Rec>, index: FactIndex): Required<PatientFacts['medications']> {
+  const out: Required<PatientFacts['medications']> = { depleting: [], magnesium: [], digoxin: [], oralInteractions: [] };
   const seen = new Set<string>();
   for (const order of orders) {
     const status = str(order.status);
@@ -352,6 +464,14 @@ function readMedications(orders: Rec[], medicationsById: Map<string, Rec>, index
       seen.add(depleting.name);
       out.depleting.push({ display, ingredient: depleting.name, drugClass: depleting.drugClass });
     }
+    const about = orderDetails(order);
+    if (rxcuis.some((c) => index.digoxin.rxcuis.has(c)) || names.some((t) => index.digoxin.names.test(t))) {
+      out.digoxin.push({ display, ...about });
+    }
+    if (names.some((t) => index.anyOralInteraction.test(t))) {
+      const hit = index.oralInteractions.find((n) => names.some((t) => n.pattern.test(t)));
+      if (hit) out.oralInteractions.push({ display, ingredient: hit.name, drugClass: hit.drugClass, ...about });
+    }
     const allText = names.join(' ').toLowerCase();
     // Oral salts (oxide, chloride, citrate …) are oral products; magnesium sulfate is oral only when the order says so.
     const oralSalt = index.anyMagnesiumName.test(allText);
@@ -363,23 +483,73 @@ function readMedications(orders: Rec[], medicationsById: Map<string, Rec>, index
       const routeCodes = routes.flatMap(conceptCodes);
       const oralWords = /\boral\b|\btablet\b|\bcapsule\b|\bby mouth\b|\bpo\b/.test(`${allText} ${routeWords}`) || routeCodes.includes(ROUTES.oral.code);
       const ivWords = /\binjection\b|\binfusion\b|\bintravenous\b|\biv\b/.test(`${allText} ${routeWords}`) || routeCodes.includes(ROUTES.iv.code);
-      out.magnesium.push({ display, oral: (oralSalt && !ivWords) || (sulfate && oralWords && !ivWords) });
+      out.magnesium.push({ display, oral: (oralSalt && !ivWords) || (sulfate && oralWords && !ivWords), ...about });
     }
   }
   return out;
 }
 
-const emptyLab = (): AnalyteFacts => ({ found: 0, results: [], skipped: [] });
+/** Id, status, date and dose text of an order, for naming it on a card (R-ORD-1, R-HYPER-2). */
+function orderDetails(order: Rec): Omit<MedicationFinding, 'display'> {
+  const out: Omit<MedicationFinding, 'display'> = {};
+  const id = str(order.id);
+  if (id && /^[A-Za-z0-9\-.]{1,64}$/.test(id)) out.id = id;
+  if (order.resourceType === 'MedicationRequest' || order.resourceType === 'MedicationStatement') out.resourceType = order.resourceType;
+  const status = str(order.status);
+  if (status) out.status = status;
+  const authored = str(order.authoredOn) ?? str(order.dateAsserted);
+  if (authored && parseFhirDateTime(authored)) out.authoredOn = authored.slice(0, 10);
+  const dosage = [...asArray(order.dosageInstruction), ...asArray(order.dosage)].find(isRecord);
+  const text = dosage ? str(dosage.text) : undefined;
+  if (text) out.doseText = text.slice(0, 80);
+  return out;
+}
+
+const ADMINISTERED = new Set(['completed', 'in-progress']);
+
+/** R-ORD-2: IV magnesium given (completed or running), by product code, ingredient or text. */
+function readAdministrations(administrations: Rec[], medicationsById: Map<string, Rec>): AdministrationFinding[] {
+  const out: AdministrationFinding[] = [];
+  for (const a of administrations) {
+    const status = str(a.status);
+    if (!status || !ADMINISTERED.has(status)) continue;
+    const period = isRecord(a.effectivePeriod) ? a.effectivePeriod : undefined;
+    const started = parseFhirDateTime(a.effectiveDateTime) ?? parseFhirDateTime(period?.start);
+    const ended = parseFhirDateTime(period?.end);
+    const effective = ended ?? started;
+    if (!effective || !started) continue;
+    const ref = isRecord(a.medicationReference) ? str(a.medicationReference.reference) : undefined;
+    const medication = ref
+      ? (ref.startsWith('#') ? (Array.isArray(a.contained) ? a.contained.filter(isRecord) : []).find((c) => c.id === ref.slice(1)) : medicationsById.get(ref.replace(/^.*\bMedication\//, '')))
+      : undefined;
+    const codings = codingsOf([...conceptCodings(a.medicationCodeableConcept), ...conceptCodings(medication?.code)]);
+    const texts = [...conceptTexts(a.medicationCodeableConcept), ...conceptTexts(medication?.code), ...strings([isRecord(a.medicationReference) ? a.medicationReference.display : undefined])];
+    const productNames = codings.map((c) => (c.system === SYSTEMS.rxnorm && c.code ? ingredientOfProduct(c.code)?.name : undefined)).filter((n): n is string => n !== undefined);
+    const allText = [...productNames, ...texts].join(' ').toLowerCase();
+    if (!/\bmagnesium sulfate\b|\bmagnesium sulphate\b/.test(allText)) continue;
+    const dosage = isRecord(a.dosage) ? a.dosage : undefined;
+    const routeCodes = dosage ? conceptCodes(dosage.route) : [];
+    const routeWords = dosage ? conceptTexts(dosage.route).join(' ').toLowerCase() : '';
+    if (routeCodes.includes(ROUTES.oral.code) || /\boral\b|\bby mouth\b/.test(routeWords)) continue;
+    const dose = dosage && isRecord(dosage.dose) ? dosage.dose : undefined;
+    const doseText = dose && typeof dose.value === 'number' && Number.isFinite(dose.value) ? `${dose.value} ${str(dose.unit) ?? str(dose.code) ?? ''}`.trim().slice(0, 20) : undefined;
+    out.push({ display: (texts[0] ?? 'magnesium sulfate').slice(0, 120), effective, started, ...(doseText ? { doseText } : {}) });
+  }
+  return out.sort((x, y) => y.effective.getTime() - x.effective.getTime());
+}
+
+const emptyLab = (): AnalyteFacts => ({ found: 0, results: [], skipped: [], sameInstant: [] });
 
 /**
  * Builds the facts for `patientId` from every resource the request supplied or the service
- * fetched. `now` only bounds how far in the future a result may be dated.
+ * fetched (R-FETCH-1: a fetched key is read exactly like a prefetched one). `now` only bounds how far in the future a result may be dated.
  */
 export function extractFacts(resources: Resource[], patientId: string, index: FactIndex, now: Date): PatientFacts {
   const observations = new Map<Analyte, Candidate[]>();
   const conditions: Rec[] = [];
   const orders: Rec[] = [];
   const medicationsById = new Map<string, Rec>();
+  const administrations: Rec[] = [];
   let patient: Rec | undefined;
   let otherPatientResources = 0;
   const ownReference = `Patient/${patientId}`;
@@ -408,6 +578,10 @@ export function extractFacts(resources: Resource[], patientId: string, index: Fa
         if (aboutOtherPatient(resource, patientId, ownReference)) otherPatientResources += 1;
         else orders.push(resource);
         break;
+      case 'MedicationAdministration':
+        if (aboutOtherPatient(resource, patientId, ownReference)) otherPatientResources += 1;
+        else administrations.push(resource);
+        break;
       case 'Medication':
         if (typeof resource.id === 'string') medicationsById.set(resource.id, resource);
         break;
@@ -432,6 +606,7 @@ export function extractFacts(resources: Resource[], patientId: string, index: Fa
     labs,
     conditions: readConditions(conditions, index),
     medications: readMedications(orders, medicationsById, index),
+    administrations: readAdministrations(administrations, medicationsById),
     otherPatientResources,
   };
   const birthDate = patient ? str(patient.birthDate) : undefined;

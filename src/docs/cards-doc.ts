@@ -26,7 +26,7 @@ function renderCard(card: Card): string[] {
         const r = action.resource as Record<string, any> | undefined;
         const dosage = r?.dosageInstruction?.[0]?.text as string | undefined;
         const code = r?.code?.text as string | undefined;
-        const when = r?.occurrenceDateTime as string | undefined;
+        const when = (r?.occurrenceDateTime ?? r?.occurrencePeriod?.start) as string | undefined;
         const what = dosage ?? (code ? `${code}${when ? ` at ${when.slice(0, 16).replace('T', ' ')} UTC` : ''}` : '');
         lines.push(`  - ${action.type} ${r?.resourceType ?? ''} (${r?.status ?? ''}): ${what}`);
       }

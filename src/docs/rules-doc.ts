@@ -26,10 +26,9 @@ export function listSettings(schema: z.ZodType = ruleConfigSchema, path: string[
   return [{ path: path.join('.'), description: [...context, own].filter(Boolean).join(': '), defaultValue: valueAt(path) }];
 }
 
+/** The whole default, never shortened: a reviewer must see every code and every row. */
 function show(value: unknown): string {
-  const text = JSON.stringify(value);
-  const short = text.length > 160 ? `${text.slice(0, 157)}...` : text;
-  return `\`${short.replace(/\|/g, '\\|')}\``;
+  return `\`${JSON.stringify(value).replace(/\|/g, '\\|')}\``;
 }
 
 export function renderRulesDoc(): string {
@@ -61,6 +60,22 @@ export function renderRulesDoc(): string {
     '  loinc:',
     '    potassium: ["2823-3", "6298-4"]',
     '```',
+    '',
+    '## Rules and discovery stay in step (LOINC codes)',
+    '',
+    'The `observations` prefetch template in `cds-services.json` tells the EHR which lab results to send.',
+    'If a `RULES_FILE` changed `codes.loinc` so that the rules read a code the template does not request,',
+    'that result would never arrive; if it dropped a code the template requests, it would be fetched for',
+    'nothing. **Start-up is refused** in both cases, with a message naming the codes and the service',
+    '(src/rules/prefetch-drift.ts). The template is not derived from the configuration at run time: an',
+    'integrator who changes lab codes edits both files, so what discovery publishes is always what the',
+    'rules read. Every service with an `observations` key is checked.',
+    '',
+    'Rule set 2026.12-2 adds the optional `administrations` prefetch key (MedicationAdministration,',
+    'R-ORD-2); when the EHR neither sends it nor allows it to be fetched, a card that suggests a dose says',
+    'that administrations were not checked.',
+    '',
+    'Defaults are shown whole below (no shortening), so a reviewer sees every code and every row.',
     '',
   ];
   for (const [group, items] of groups) {

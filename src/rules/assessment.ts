@@ -1,4 +1,5 @@
-import type { ConditionFinding, LabValue, MedicationFinding, SkippedResult } from '../clinical/facts';
+import type { AdministrationFinding, ConditionFinding, LabValue, MedicationFinding, SkippedResult } from '../clinical/facts';
+import type { IvDoseWithheld, IvLevelDose } from './shared/iv-dose';
 
 /** What the rules concluded, in clinical terms; the cards layer only renders it. */
 
@@ -24,6 +25,20 @@ export interface RenalImpairment {
   computedEgfr?: { value: number; creatinine: DatedResult };
   creatinine?: DatedResult;
   conditions: ConditionFinding[];
+  /** R-RENAL-3: 'severe' for eGFR < 15, CKD 5, ESRD or any dialysis; else 'impaired' (R-RENAL-1). */
+  severity: 'impaired' | 'severe';
+  /** What made it severe (eGFR result or computed value, severe renal conditions). */
+  severeConditions: ConditionFinding[];
+}
+
+/** A child (age < adult age): age in years, days and whole months (R-PED-2). */
+export interface PediatricModifier {
+  ageYears: number;
+  ageDays: number;
+  ageMonths: number;
+  /** Younger than the neonatal limit (28 days): no automatic dose (R-PED-2). */
+  neonate: boolean;
+  weight?: DatedResult;
 }
 
 export interface CalciumFinding {
@@ -35,7 +50,7 @@ export interface CalciumFinding {
 }
 
 export interface Modifiers {
-  symptomatic?: { conditions: ConditionFinding[]; qtc?: DatedResult };
+  symptomatic?: { conditions: ConditionFinding[]; qtc?: DatedResult; torsadesOrArrest: boolean };
   renal?: RenalImpairment;
   /** R-RENAL-2: reduced but not impaired renal function (eGFR or creatinine). */
   reducedRenalFunction?: DatedResult;
@@ -43,23 +58,30 @@ export interface Modifiers {
   calcium?: CalciumFinding;
   pregnancy?: ConditionFinding[];
   /** Present for patients under the adult age; weight when a recent one exists. */
-  pediatric?: { ageYears: number; weight?: DatedResult };
+  pediatric?: PediatricModifier;
   ageUnknown?: true;
+  /** Latest recent body weight at any age (R-PED-3 uses it when the age is unknown). */
+  weight?: DatedResult;
   depletingMedications?: MedicationFinding[];
   magnesiumOrders?: MedicationFinding[];
+  /** R-DIG-1 */
+  digoxin?: MedicationFinding[];
+  /** R-GI-1 */
+  gi?: ConditionFinding[];
+  /** R-CARD-1 */
+  cardiac?: ConditionFinding[];
+  /** R-ORAL-2: active orders to separate oral magnesium from. */
+  oralInteractions?: MedicationFinding[];
+  /** R-TXT-1: K, Ca, eGFR, creatinine as read, normal ones too. */
+  checked?: CheckedValues;
 }
 
+/** An IV suggestion: the shared level dose (R-IV-2, R-IV-3). */
 export interface IvDose {
   route: 'iv';
-  /** Magnesium sulfate grams: a single value (low = high) or a weight-based range. */
-  gramsLow: number;
-  gramsHigh: number;
-  minutesLow: number;
-  minutesHigh: number;
-  perKg?: { mgPerKgLow: number; mgPerKgHigh: number; weightKg: number; capped: boolean };
-  renalAdjusted: boolean;
-  /** Faster emergency regimen (torsades/arrest), when symptomatic. */
-  emergencyMinutes?: number;
+  level: IvLevelDose;
+  /** R-ORD-1: an active oral order exists and this tier needs IV. */
+  replacesOralOrder: boolean;
 }
 
 export interface OralDose {
@@ -68,12 +90,18 @@ export interface OralDose {
   tabletsPerDose?: number;
   dosesPerDay?: number;
   mmolPerDay?: number;
+  /** R-ORAL-2: course length and dispense quantity. */
+  durationDays?: number;
+  quantity?: number;
   renalAdjusted: boolean;
 }
 
 export interface FollowUp {
   tests: LabTest[];
   afterHours: number;
+  /** Length of the occurrence window that starts at `afterHours`. */
+  windowHours: number;
+  priority: 'routine' | 'urgent' | 'stat';
 }
 
 export interface DosePlan {
@@ -81,6 +109,19 @@ export interface DosePlan {
   doses: Array<IvDose | OralDose>;
   /** Follow-up labs per route (R-MON-*). */
   followUp: Record<Route, FollowUp>;
+  /** R-ALT-1: oral maintenance after IV repletion, as one line of text. */
+  oralMaintenanceText: boolean;
+}
+
+/** Why a replacement card suggests only a recheck. */
+export type WithheldReason = IvDoseWithheld['reason'] | 'iv-order-exists' | 'oral-order-exists' | 'given-before-result';
+
+/** Other values read while assessing, shown so the clinician sees they were checked (R-TXT-1). */
+export interface CheckedValues {
+  potassium?: DatedResult;
+  calcium?: DatedResult;
+  egfr?: DatedResult;
+  creatinine?: DatedResult;
 }
 
 /** Results newer than the one acted on that were not used, and why (R-DATA-2, R-DATA-6). */
@@ -96,10 +137,20 @@ export interface ReplacementAssessment extends Base {
   tier: Tier;
   magnesium: MagnesiumReading;
   modifiers: Modifiers;
-  /** Undefined when no dose can be suggested (child without a recent weight). */
+  /** Undefined when no dose is suggested; then `withheldReason` says why and a recheck is offered. */
   plan?: DosePlan;
-  withheldReason?: 'child-without-weight';
+  withheldReason?: WithheldReason;
+  recheck?: FollowUp;
+  /** R-ORD-2: the latest IV magnesium given in the window, and whether the result predates it. */
+  administration?: { given: AdministrationFinding; resultBefore: boolean };
   ignoredNewer: IgnoredResult[];
+  notices: Notices;
+}
+
+/** Data notices any card may carry (R-DATA-8, R-DATA-9). */
+export interface Notices {
+  sameInstant?: LabValue[];
+  future?: SkippedResult[];
 }
 
 export interface StaleAssessment extends Base {
@@ -109,12 +160,41 @@ export interface StaleAssessment extends Base {
   modifiers: Modifiers;
   recheck: FollowUp;
   ignoredNewer: IgnoredResult[];
+  notices: Notices;
 }
 
 export interface UninterpretableAssessment extends Base {
   kind: 'uninterpretable';
   skipped: SkippedResult;
   ageHours?: number;
+  /** The latest result that could be read, when an older one exists (it was normal or high). */
+  previous?: MagnesiumReading;
+  notices: Notices;
+}
+
+/** R-DATA-9 alone: only a future-dated result, nothing else to say. */
+export interface FutureOnlyAssessment extends Base {
+  kind: 'future-result';
+  future: SkippedResult[];
+  previous?: MagnesiumReading;
+}
+
+/** R-LYTE-3: low potassium with no accepted serum magnesium in the last 24 h. */
+export interface PotassiumAssessment extends Base {
+  kind: 'potassium-without-magnesium';
+  potassium: DatedResult;
+  previous?: MagnesiumReading;
+  recheck: FollowUp;
+  notices: Notices;
+}
+
+/** R-CARD-1: cardiac risk and magnesium between the low limit and the cardiac target. */
+export interface CardiacTargetAssessment extends Base {
+  kind: 'cardiac-target';
+  magnesium: MagnesiumReading;
+  modifiers: Modifiers;
+  plan: DosePlan;
+  notices: Notices;
 }
 
 export interface HyperAssessment extends Base {
@@ -123,6 +203,7 @@ export interface HyperAssessment extends Base {
   magnesium: MagnesiumReading;
   renal?: RenalImpairment;
   magnesiumOrders?: MedicationFinding[];
+  notices: Notices;
 }
 
 export interface NoCardAssessment extends Base {
@@ -135,4 +216,7 @@ export type Assessment =
   | StaleAssessment
   | UninterpretableAssessment
   | HyperAssessment
+  | FutureOnlyAssessment
+  | PotassiumAssessment
+  | CardiacTargetAssessment
   | NoCardAssessment;

@@ -3,13 +3,21 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, describeIssues } from '../config';
+import { assertNoPrefetchDrift } from './prefetch-drift';
 import {
   defaultDepletingIngredients,
   defaultLabOrders,
   defaultLoinc,
   defaultOralMagnesiumNames,
   defaultPregnancyConditions,
+  defaultCardiacRiskConditions,
+  defaultDigoxin,
+  defaultEmergencyConditions,
+  defaultGiConditions,
+  defaultOralInteractions,
+  defaultPremixedIvProducts,
   defaultRenalConditions,
+  defaultSevereRenalConditions,
   defaultSymptomConditions,
 } from '../clinical/codes';
 
@@ -40,15 +48,36 @@ const oralRegimen = z.strictObject({
   dosesPerDay: d(z.number().int().positive(), 'doses per day'),
 });
 
+/** One row of the IV dose-by-level scale (R-IV-2): below `belowMgDl`, give `grams` over `hours`. */
+const ivLevelRow = z.strictObject({
+  belowMgDl: d(positive, 'the row applies to magnesium below this (mg/dL), when no lower row applies'),
+  grams: d(positive, 'magnesium sulfate dose in grams'),
+  hours: d(positive, 'infusion time in hours'),
+});
+
+const premixedProduct = z.strictObject({
+  rxnorm: d(z.string().min(1), 'RxNorm SCD code'),
+  display: d(z.string().min(1), 'product name'),
+  grams: d(positive, 'grams of magnesium sulfate in the bag'),
+  mL: d(positive, 'bag volume in mL'),
+  verified: d(z.boolean(), 'whether the RxNorm code was verified in a public source'),
+});
+
 const labCoding = z.strictObject({
   system: d(z.string().min(1), 'code system'),
   code: d(z.string().min(1), 'code'),
   display: d(z.string().min(1), 'display text'),
 });
 
+/** R-DATA-6: the physiological range of one analyte, in its canonical unit. */
+const plausibleRange = z.strictObject({
+  min: d(z.number().min(0), 'lowest plausible value, canonical unit'),
+  max: d(positive, 'highest plausible value, canonical unit'),
+});
+
 export const ruleConfigSchema = z
   .strictObject({
-    version: d(z.string().min(1), 'Rule set version, shown in every card footer'),
+    version: d(z.string().min(1), "Rule set version, carried in every card's extension"),
     magnesium: z.strictObject({
       lowBelowMgDl: d(positive, 'Below this serum Mg (mg/dL) is hypomagnesemia (R-CLS-1/2)'),
       moderateBelowMgDl: d(positive, 'Below this is at least moderate (R-CLS-3)'),
@@ -66,11 +95,42 @@ export const ruleConfigSchema = z
       acceptedStatuses: d(codeList, 'Observation.status values that count as results (R-DATA-2)'),
       freshHours: d(hours, 'A magnesium result younger than this may be dosed from (R-DATA-3)'),
       lookbackDays: d(positive, 'Magnesium results older than this are ignored (R-DATA-3)'),
-      futureToleranceMinutes: d(z.number().min(0), 'Results dated further in the future than this are skipped as unreadable dates'),
+      futureToleranceMinutes: d(z.number().min(0), 'Results dated further in the future than this are not used, and the card says so (R-DATA-9)'),
+      plausibleRanges: d(
+        z.strictObject({
+          magnesium: d(plausibleRange, 'serum magnesium, mg/dL'),
+          potassium: d(plausibleRange, 'potassium, mmol/L'),
+          calciumTotal: d(plausibleRange, 'total calcium, mg/dL'),
+          calciumCorrected: d(plausibleRange, 'corrected calcium, mg/dL'),
+          calciumIonized: d(plausibleRange, 'ionized calcium, mmol/L'),
+          albumin: d(plausibleRange, 'albumin, g/dL'),
+          creatinine: d(plausibleRange, 'creatinine, mg/dL'),
+          egfr: d(plausibleRange, 'eGFR, mL/min/1.73 m2'),
+          weight: d(plausibleRange, 'body weight, kg'),
+          qtc: d(plausibleRange, 'QTc, ms'),
+        }),
+        'Physiological plausibility: a value outside the range (after unit conversion) is uninterpretable (R-DATA-6)',
+      ),
+      sameInstantNote: d(z.boolean(), 'Name the other value when several results share the latest instant (R-DATA-8)'),
     }),
     potassium: z.strictObject({
       lowBelowMmolL: d(positive, 'Potassium below this (mmol/L) is low (R-LYTE-1)'),
       windowHours: d(hours, 'Potassium results older than this are not used (R-LYTE-1)'),
+      recentMagnesiumHours: d(hours, 'Low potassium without an accepted serum magnesium this recent asks for one (R-LYTE-3)'),
+    }),
+    cardiac: z.strictObject({
+      enabled: d(z.boolean(), 'Site setting: flag magnesium below the cardiac target in cardiac-risk patients (R-CARD-1)'),
+      targetMgDl: d(positive, 'Cardiac target: magnesium below this (and not low) is flagged with cardiac risk (R-CARD-1)'),
+    }),
+    administrations: z.strictObject({
+      windowHours: d(hours, 'An IV magnesium administration this recent changes the plan (R-ORD-2)'),
+    }),
+    display: z.strictObject({
+      timeZone: d(
+        z.string().min(1).refine((tz) => tz === 'observation' || isTimeZone(tz), 'unknown time zone').describe('IANA zone'),
+        'Time zone of absolute times in card details; "observation" uses the offset each result was written with (R-TXT-1)',
+      ),
+      detailMaxChars: d(z.number().int().positive(), 'Target length of a replacement card detail with at most two modifiers (R-TXT-1)'),
     }),
     calcium: z.strictObject({
       ionizedLowBelowMmolL: d(positive, 'Ionized calcium below this (mmol/L) is low (R-LYTE-2)'),
@@ -87,7 +147,8 @@ export const ruleConfigSchema = z
       creatinineAboveMgDl: d(positive, 'Without an eGFR result, creatinine above this (mg/dL) is renal impairment (R-RENAL-1)'),
       windowDays: d(positive, 'eGFR and creatinine results older than this are not used (R-RENAL-1)'),
       doseFraction: d(z.number().positive().max(1), 'Fraction of the usual dose given in renal impairment (R-RENAL-1)'),
-      maxMagnesiumSulfateGramsPer48h: d(positive, 'Label cap in severe renal insufficiency (R-RENAL-1)'),
+      maxMagnesiumSulfateGramsPer48h: d(positive, 'Label cap in severe renal insufficiency: maxDosePerPeriod with renal impairment, grams per 48 h (R-RENAL-1, R-IV-3)'),
+      severeEgfrBelow: d(positive, 'eGFR below this (mL/min/1.73 m2) is severe renal impairment (R-RENAL-3)'),
       ivRecheckHours: d(hours, 'Earlier magnesium recheck after IV in renal impairment (R-MON-4)'),
       oralRecheckDays: d(positive, 'Earlier recheck after starting oral magnesium in renal impairment (R-MON-4)'),
     }),
@@ -104,6 +165,10 @@ export const ruleConfigSchema = z
       ivInfusionHoursMin: d(hours, 'Shortest infusion time for a weight-based dose (R-PED-1)'),
       ivInfusionHoursMax: d(hours, 'Longest infusion time for a weight-based dose (R-PED-1)'),
       labelCeilingMgPerKg: d(positive, 'Label ceiling quoted as an absolute maximum, never as a dose (R-PED-1)'),
+      neonateBelowDays: d(positive, 'Younger than this many days is a neonate: specialist review, no automatic dose (R-PED-2)'),
+      ageInMonthsBelowYears: d(positive, 'Below this age (years) the age is shown in months; under 1 month in days (R-PED-2)'),
+      doseRoundMg: d(positive, "A child's IV dose is rounded to the nearest multiple of this many mg (R-PED-2)"),
+      maxDosePeriodHours: d(hours, "Period of a child's maxDosePerPeriod: the per-dose maximum per this many hours (R-IV-3)"),
     }),
     oral: z.strictObject({
       product: z.strictObject({
@@ -112,33 +177,48 @@ export const ruleConfigSchema = z
         mmolMagnesiumPerTablet: d(positive, 'mmol of elemental magnesium per tablet (R-CLS-2)'),
         mgElementalPerTablet: d(positive, 'mg of elemental magnesium per tablet (R-CLS-2)'),
       }),
-      dailyMmolLow: d(positive, 'Lower usual daily oral dose, mmol Mg (R-CLS-2)'),
-      dailyMmolHigh: d(positive, 'Upper usual daily oral dose, mmol Mg (R-CLS-2)'),
+      dailyMmolLow: d(positive, 'Lower usual daily oral dose, mmol Mg (R-CLS-2, R-ORAL-2)'),
+      dailyMmolHigh: d(positive, 'Upper usual daily oral dose, mmol Mg (R-CLS-2, R-ORAL-2)'),
       mild: d(oralRegimen, 'Oral regimen for mild hypomagnesemia (R-CLS-2)'),
       moderate: d(oralRegimen, 'Oral regimen for moderate hypomagnesemia (R-CLS-3)'),
       maintenanceAfterIv: d(oralRegimen, 'Oral regimen offered after IV repletion of severe hypomagnesemia (R-CLS-4)'),
       alternatives: d(z.string().min(1), 'Text naming better-absorbed oral salts (R-CLS-2)'),
+      durationDays: d(positive, 'Days an oral course runs: until the recheck of R-MON-2 (R-ORAL-2)'),
+      giTolerated: d(z.string().min(1), 'Oral salt named instead of magnesium oxide with diarrhoea or short bowel (R-GI-1)'),
+      separationHours: d(z.string().min(1), 'Hours to separate oral magnesium from interacting drugs (R-ORAL-2)'),
     }),
     iv: z.strictObject({
       product: z.strictObject({
-        rxnorm: d(z.string().min(1), 'RxNorm code of the IV product suggested'),
-        display: d(z.string().min(1), 'Name of the IV product'),
+        rxnorm: d(z.string().min(1), 'RxNorm ingredient code of IV magnesium sulfate (drafts name a premixed bag, iv.premixed)'),
+        display: d(z.string().min(1), 'Ingredient name of the IV product'),
       }),
-      mild: d(ivRegimen, 'IV alternative for mild hypomagnesemia when oral is not possible (R-CLS-2)'),
-      moderate: d(ivRegimen, 'IV alternative for moderate hypomagnesemia (R-CLS-3)'),
-      severe: d(ivRegimen, 'Initial IV dose for severe hypomagnesemia (R-CLS-4)'),
+      mild: d(ivRegimen, 'Rule set 1 only (replaced by iv.levelScale, R-IV-2); kept so older RULES_FILEs still load (R-CLS-2)'),
+      moderate: d(ivRegimen, 'Rule set 1 only (replaced by iv.levelScale, R-IV-2); kept so older RULES_FILEs still load (R-CLS-3)'),
+      severe: d(ivRegimen, 'Rule set 1 only (replaced by iv.levelScale, R-IV-2); kept so older RULES_FILEs still load (R-CLS-4)'),
       symptomatic: d(ivRegimen, 'IV dose when symptomatic or high-risk (R-SYM-1)'),
       torsadesMinutes: d(positive, 'Infusion time of the symptomatic dose in torsades or arrest (R-SYM-1)'),
       maxMgPerMinute: d(positive, 'Fastest IV rate outside emergencies, mg magnesium sulfate per minute (R-CLS-4)'),
-      maxConcentrationPercent: d(positive, 'Strongest concentration for IV infusion, percent (R-CLS-4)'),
-      followOnText: d(z.string().min(1), 'Text on further IV dosing after the initial severe dose (R-CLS-4)'),
+      maxConcentrationPercent: d(positive, 'Strongest concentration for IV infusion, percent; the premixed bags are 4 % (R-CLS-4, R-IV-3)'),
+      levelScale: d(z.array(ivLevelRow).min(1), 'IV dose by level for adults without renal impairment; the lowest row whose limit the level is below applies (R-IV-2)'),
+      maxGramsPerHour: d(positive, 'Fastest non-emergency IV rate, g magnesium sulfate per hour (R-IV-2)'),
+      recheckHoursAfterInfusion: d(hours, 'Magnesium recheck this many hours after the end of an IV level dose (R-IV-2, R-MON-1)'),
+      severeRepeatUpToGrams: d(positive, 'Severe: repeat the level dose by level up to this many grams (R-IV-2)'),
+      severeRepeatOverHours: d(hours, 'over this many hours (R-IV-2)'),
+      maxGramsPer24h: d(positive, 'Label cap: maxDosePerPeriod for adults, grams magnesium sulfate per 24 h (R-IV-3)'),
+      mmolPerGram: d(positive, 'mmol magnesium in 1 g magnesium sulfate heptahydrate (R-IV-3)'),
+      mEqPerGram: d(positive, 'mEq magnesium in 1 g magnesium sulfate heptahydrate (R-IV-3)'),
+      premixed: d(z.array(premixedProduct).min(1), 'Orderable premixed bags (magnesium sulfate in water); the smallest bag holding the dose is named (R-IV-3)'),
+      followOnText: d(z.string().min(1), 'Rule set 1 only (replaced by iv.severeRepeatUpToGrams, R-IV-2); kept so older RULES_FILEs still load (R-CLS-4)'),
     }),
     monitoring: z.strictObject({
       ivSevereEveryHours: d(z.string().min(1), 'Interval of Mg checks during IV correction of severe deficiency (R-MON-1)'),
-      ivRecheckHours: d(hours, 'Follow-up Mg/K/Ca after an IV dose (R-MON-1)'),
+      ivRecheckHours: d(hours, 'Rule set 1 only (replaced by iv.recheckHoursAfterInfusion); kept so older RULES_FILEs still load (R-MON-1)'),
       oralRecheckDays: d(positive, 'Follow-up Mg after starting oral replacement (R-MON-2)'),
       oralRecheckText: d(z.string().min(1), 'Wording of the oral recheck window (R-MON-2)'),
-      chronicOralText: d(z.string().min(1), 'Monitoring interval for patients on chronic oral Mg (R-MON-3)'),
+      chronicOralText: d(z.string().min(1), 'Rule set 1 only: not shown while the level is low (R-ORD-1); kept so older RULES_FILEs still load (R-MON-3)'),
+      ivRecheckWindowHours: d(hours, 'Follow-up lab orders after IV: occurrence window length (R-MON-1)'),
+      oralRecheckWindowDays: d(positive, 'Follow-up lab orders after oral: occurrence window length in days (R-MON-2)'),
+      nowWindowHours: d(hours, 'A recheck "now": occurrence window length (R-DATA-3, R-DATA-6, R-LYTE-3, R-ORD-1/2)'),
     }),
     codes: z.strictObject({
       loinc: z.strictObject({
@@ -156,6 +236,18 @@ export const ruleConfigSchema = z
       symptomConditions: d(conceptSet, 'Conditions that make low Mg symptomatic/high-risk (R-SYM-1)'),
       pregnancyConditions: d(conceptSet, 'Conditions meaning active pregnancy (R-PREG-1)'),
       renalConditions: d(conceptSet, 'Conditions meaning CKD 4-5, ESRD or dialysis (R-RENAL-1)'),
+      severeRenalConditions: d(conceptSet, 'Conditions meaning CKD 5, ESRD or any dialysis; text matches even beside unknown codes (R-RENAL-3)'),
+      emergencyConditions: d(conceptSet, 'Torsades de pointes or cardiac arrest: the one exception to the 150 mg/min ceiling (R-IV-2, R-SYM-1)'),
+      giConditions: d(conceptSet, 'Diarrhoea, short bowel, high-output stoma: no magnesium oxide (R-GI-1)'),
+      cardiacRiskConditions: d(conceptSet, 'Cardiac risk for the cardiac magnesium target (R-CARD-1)'),
+      digoxin: d(
+        z.strictObject({ rxcui: z.array(z.string().min(1)), names: codeList }),
+        'Digoxin ingredient codes and names (R-DIG-1)',
+      ),
+      oralInteractions: d(
+        z.array(z.strictObject({ drugClass: z.string().min(1), names: codeList })).min(1),
+        'Drugs oral magnesium must be separated from, by class and name (R-ORAL-2)',
+      ),
       depletingIngredients: d(
         z
           .array(
@@ -192,6 +284,14 @@ export const ruleConfigSchema = z
         ctx.addIssue({ code: 'custom', path: ['iv', tier], message: `rate exceeds iv.maxMgPerMinute (${c.iv.maxMgPerMinute} mg/min)` });
       }
     }
+    c.iv.levelScale.forEach((row, i) => {
+      if (row.grams / row.hours > c.iv.maxGramsPerHour) {
+        ctx.addIssue({ code: 'custom', path: ['iv', 'levelScale', i], message: `rate exceeds iv.maxGramsPerHour (${c.iv.maxGramsPerHour} g/h)` });
+      }
+    });
+    if (c.renal.severeEgfrBelow > c.renal.egfrBelow) {
+      ctx.addIssue({ code: 'custom', path: ['renal', 'severeEgfrBelow'], message: 'must not exceed renal.egfrBelow' });
+    }
     if (c.pediatric.ivMgPerKgLow > c.pediatric.ivMgPerKgHigh) {
       ctx.addIssue({ code: 'custom', path: ['pediatric'], message: 'ivMgPerKgLow must not exceed ivMgPerKgHigh' });
     }
@@ -209,7 +309,7 @@ export type OralRegimen = z.infer<typeof oralRegimen>;
 
 /** clinical-rules.md §3-§7 as data. */
 export const defaultRuleConfig: RuleConfig = {
-  version: '2026.11-1',
+  version: '2026.12-2',
   magnesium: {
     lowBelowMgDl: 1.8,
     moderateBelowMgDl: 1.3,
@@ -225,8 +325,24 @@ export const defaultRuleConfig: RuleConfig = {
     freshHours: 72,
     lookbackDays: 30,
     futureToleranceMinutes: 60,
+    plausibleRanges: {
+      magnesium: { min: 0.1, max: 20 },
+      potassium: { min: 1, max: 12 },
+      calciumTotal: { min: 2, max: 20 },
+      calciumCorrected: { min: 2, max: 20 },
+      calciumIonized: { min: 0.2, max: 5 },
+      albumin: { min: 0.5, max: 8 },
+      creatinine: { min: 0.05, max: 40 },
+      egfr: { min: 0, max: 300 },
+      weight: { min: 0.2, max: 500 },
+      qtc: { min: 200, max: 900 },
+    },
+    sameInstantNote: true,
   },
-  potassium: { lowBelowMmolL: 3.5, windowHours: 72 },
+  potassium: { lowBelowMmolL: 3.5, windowHours: 72, recentMagnesiumHours: 24 },
+  cardiac: { enabled: true, targetMgDl: 2.0 },
+  administrations: { windowHours: 24 },
+  display: { timeZone: 'observation', detailMaxChars: 1200 },
   calcium: {
     ionizedLowBelowMmolL: 1.12,
     totalLowBelowMgDl: 8.5,
@@ -243,6 +359,7 @@ export const defaultRuleConfig: RuleConfig = {
     windowDays: 30,
     doseFraction: 0.5,
     maxMagnesiumSulfateGramsPer48h: 20,
+    severeEgfrBelow: 15,
     ivRecheckHours: 6,
     oralRecheckDays: 3,
   },
@@ -256,6 +373,10 @@ export const defaultRuleConfig: RuleConfig = {
     ivInfusionHoursMin: 2,
     ivInfusionHoursMax: 4,
     labelCeilingMgPerKg: 250,
+    neonateBelowDays: 28,
+    ageInMonthsBelowYears: 2,
+    doseRoundMg: 10,
+    maxDosePeriodHours: 24,
   },
   oral: {
     product: {
@@ -266,10 +387,13 @@ export const defaultRuleConfig: RuleConfig = {
     },
     dailyMmolLow: 12,
     dailyMmolHigh: 24,
-    mild: { tabletsPerDose: 1, dosesPerDay: 1 },
+    mild: { tabletsPerDose: 1, dosesPerDay: 2 },
     moderate: { tabletsPerDose: 1, dosesPerDay: 2 },
     maintenanceAfterIv: { tabletsPerDose: 1, dosesPerDay: 2 },
     alternatives: 'magnesium chloride, citrate or glycinate are better absorbed and cause less diarrhoea',
+    durationDays: 14,
+    giTolerated: 'magnesium glycinate or chloride (better tolerated than oxide)',
+    separationHours: '2-4',
   },
   iv: {
     product: { rxnorm: '6585', display: 'magnesium sulfate' },
@@ -281,6 +405,19 @@ export const defaultRuleConfig: RuleConfig = {
     maxMgPerMinute: 150,
     maxConcentrationPercent: 20,
     followOnText: 'then dose by level: e.g. a further 4-8 g over 4-8 h, or 5 g in 1 L D5W/NS over 3 h',
+    levelScale: [
+      { belowMgDl: 1.2, grams: 4, hours: 4 },
+      { belowMgDl: 1.6, grams: 4, hours: 4 },
+      { belowMgDl: 1.8, grams: 2, hours: 2 },
+    ],
+    maxGramsPerHour: 1,
+    recheckHoursAfterInfusion: 6,
+    severeRepeatUpToGrams: 8,
+    severeRepeatOverHours: 8,
+    maxGramsPer24h: 40,
+    mmolPerGram: 4.06,
+    mEqPerGram: 8.12,
+    premixed: defaultPremixedIvProducts,
   },
   monitoring: {
     ivSevereEveryHours: '4-6',
@@ -288,17 +425,35 @@ export const defaultRuleConfig: RuleConfig = {
     oralRecheckDays: 7,
     oralRecheckText: '1-2 weeks',
     chronicOralText: 'every 3-6 months',
+    ivRecheckWindowHours: 2,
+    oralRecheckWindowDays: 7,
+    nowWindowHours: 2,
   },
   codes: {
     loinc: defaultLoinc,
     symptomConditions: defaultSymptomConditions,
     pregnancyConditions: defaultPregnancyConditions,
     renalConditions: defaultRenalConditions,
+    severeRenalConditions: defaultSevereRenalConditions,
+    emergencyConditions: defaultEmergencyConditions,
+    giConditions: defaultGiConditions,
+    cardiacRiskConditions: defaultCardiacRiskConditions,
+    digoxin: defaultDigoxin,
+    oralInteractions: defaultOralInteractions,
     depletingIngredients: defaultDepletingIngredients,
     oralMagnesiumNames: defaultOralMagnesiumNames,
     labOrders: defaultLabOrders,
   },
 };
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -337,5 +492,8 @@ export function loadRuleConfig(file: string | undefined): RuleConfig {
     throw new ConfigError([`RULES_FILE: ${file} is not valid ${extname(file) || 'JSON'}: ${(error as Error).message}`]);
   }
   if (!isPlainObject(data)) throw new ConfigError([`RULES_FILE: ${file} must hold an object`]);
-  return buildRuleConfig(data);
+  const config = buildRuleConfig(data);
+  // Item 5: the rules read exactly the lab codes discovery tells the EHR to prefetch.
+  assertNoPrefetchDrift(config);
+  return config;
 }

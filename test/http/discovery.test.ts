@@ -19,13 +19,13 @@ const ALLOWED_TOKENS = new Set([
 describe('GET /cds-services', () => {
   const { app } = testApp();
 
-  test('lists the hypomagnesemia patient-view service with the four prefetch keys', async () => {
+  test('lists the hypomagnesemia patient-view service with its prefetch keys (administrations optional)', async () => {
     const res = await request(app).get('/cds-services').set('Accept', 'application/json');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     const service = res.body.services.find((s: { id: string }) => s.id === 'hypomagnesemia');
     expect(service).toMatchObject({ hook: 'patient-view', title: expect.any(String), description: expect.any(String) });
-    expect(Object.keys(service.prefetch).sort()).toEqual(['conditions', 'medications', 'observations', 'patient']);
+    expect(Object.keys(service.prefetch).sort()).toEqual(['administrations', 'conditions', 'medications', 'observations', 'patient']);
     expect(service.prefetch.patient).toBe('Patient/{{context.patientId}}');
   });
 

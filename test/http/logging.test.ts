@@ -112,7 +112,7 @@ describe('no PHI or token in the logs', () => {
       status: 200,
       serviceId: 'hypomagnesemia',
       hookInstance: 'd1577c69-dfbe-44ad-ba6d-3e05e953b2ea',
-      provenance: { patient: 'prefetch', observations: 'prefetch', conditions: 'prefetch', medications: 'prefetch' },
+      provenance: { patient: 'prefetch', observations: 'prefetch', conditions: 'prefetch', medications: 'prefetch', administrations: 'prefetch' },
       cards: res.body.cards.length,
       client: 'https://sandbox.cds-hooks.org',
     });
@@ -130,7 +130,7 @@ describe('no PHI or token in the logs', () => {
         .set('Authorization', `Bearer ${M.basicAuth}`)
         .send(markedRequest({ fhirServer: fhir.url }, ['patient', 'observations', 'conditions', 'medications']));
       expect(res.status).toBe(200);
-      expect(JSON.parse(logs.lines[0]!).provenance).toEqual({ patient: 'fetched', observations: 'fetched', conditions: 'fetched', medications: 'fetched' });
+      expect(JSON.parse(logs.lines[0]!).provenance).toEqual({ patient: 'fetched', observations: 'fetched', conditions: 'fetched', medications: 'fetched', administrations: 'prefetch' });
       expectNoMarker(logs.text());
     } finally {
       await fhir.close();

@@ -105,7 +105,7 @@ describe('data gathering: prefetch and FHIR callbacks (CH-21..CH-27)', () => {
     expect(res.status).toBe(200);
     expect(res.body.cards).toHaveLength(1);
     const line = logs.lines.map((l) => JSON.parse(l)).filter((l) => l.route === '/cds-services/:id').pop();
-    expect(Object.keys(line.provenance).sort()).toEqual(['conditions', 'medications', 'observations', 'patient']);
+    expect(Object.keys(line.provenance).sort()).toEqual(['administrations', 'conditions', 'medications', 'observations', 'patient']);
   });
 
   test('an empty searchset with total 0 and no entry is "no data" (T06)', async () => {
@@ -123,7 +123,7 @@ describe('data gathering: prefetch and FHIR callbacks (CH-21..CH-27)', () => {
     expect(res.status).toBe(412);
     expect(res.body.resourceType).toBe('OperationOutcome');
     expect(res.body.issue[0].expression).toEqual(expect.arrayContaining(['prefetch.patient', 'prefetch.observations']));
-    expect(logs.text()).toMatch(/"status":412[^\n]*"provenance":\{"patient":"failed","observations":"failed","conditions":"failed","medications":"failed"\}/);
+    expect(logs.text()).toMatch(/"status":412[^\n]*"provenance":\{"patient":"failed","observations":"failed","conditions":"failed","medications":"failed","administrations":"failed"\}/);
   });
 
   test('an OperationOutcome in prefetch is unsatisfied: refetched when a server is there, else 412 (T10)', async () => {
@@ -164,7 +164,7 @@ describe('data gathering: prefetch and FHIR callbacks (CH-21..CH-27)', () => {
     mockAll({ Patient: (i) => i.reply(404) });
     const res = await request(app).post(URL).send(callbackRequest());
     expect(res.status).toBe(200);
-    expect(res.body.cards[0].detail).toMatch(/Age not recorded/);
+    expect(res.body.cards[0].detail).toMatch(/Age not known/);
   });
 
   test('conditions or medications that cannot be fetched do not hide the advice; the card says what was not checked', async () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { ConfigError, loadConfig } from '../../src/config';
 import { buildRuleConfig, defaultRuleConfig, loadRuleConfig } from '../../src/rules/config';
+import { observationTemplateDrift, templateLoincCodes } from '../../src/rules/prefetch-drift';
 import { listSettings, renderRulesDoc } from '../../src/docs/rules-doc';
 import { renderCardsDoc } from '../../src/docs/cards-doc';
 import { hookRequest, observation, ROOT, testApp } from '../helpers';
@@ -28,8 +29,27 @@ describe('rule configuration', () => {
 
   test('a JSON override replaces lists', () => {
     const file = join(tmp, 'rules.json');
-    writeFileSync(file, JSON.stringify({ codes: { loinc: { potassium: ['2823-3'] } } }));
-    expect(loadRuleConfig(file).codes.loinc.potassium).toEqual(['2823-3']);
+    writeFileSync(file, JSON.stringify({ codes: { symptomConditions: { text: ['seizure'] } } }));
+    expect(loadRuleConfig(file).codes.symptomConditions.text).toEqual(['seizure']);
+    expect(loadRuleConfig(file).codes.symptomConditions.snomed).toEqual(defaultRuleConfig.codes.symptomConditions.snomed);
+  });
+
+  test('item 5: a RULES_FILE whose LOINC codes drift from the observations template is refused, naming the codes', () => {
+    const dropped = join(tmp, 'dropped.json');
+    writeFileSync(dropped, JSON.stringify({ codes: { loinc: { potassium: ['2823-3'] } } }));
+    expect(() => loadRuleConfig(dropped)).toThrow(/requests LOINC 22760-3, 6298-4, which codes.loinc no longer reads/);
+    const added = join(tmp, 'added.yaml');
+    writeFileSync(added, 'codes:\n  loinc:\n    magnesium: ["19123-9", "2601-3", "21377-7"]\n');
+    expect(() => loadRuleConfig(added)).toThrow(/reads LOINC 21377-7, which the "observations" prefetch template of service "hypomagnesemia"/);
+    expect(() => loadRuleConfig(undefined)).not.toThrow();
+  });
+
+  test('item 5: the drift check reads %7C-encoded templates and every service with an observations key', () => {
+    const template = 'Observation?patient={{context.patientId}}&code=http://loinc.org%7C19123-9,http://loinc.org|2601-3';
+    expect(templateLoincCodes(template)).toEqual(['19123-9', '2601-3']);
+    const problems = observationTemplateDrift(defaultRuleConfig, [{ id: 'a', prefetch: { observations: template } }, { id: 'b', prefetch: { patient: 'Patient/{{context.patientId}}' } }]);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^RULES_FILE: codes.loinc reads LOINC .*2823-3.* service "a"/);
   });
 
   test('an invalid file stops start-up with one message listing every problem', () => {

@@ -58,7 +58,7 @@ it("calls a fhirServer listed for the calling client, with that request's token"
   expect(scope.isDone()).toBe(true);
   expect(seen).toHaveLength(4);
   expect(new Set(seen)).toEqual(new Set([`Bearer ${ACCESS_TOKEN}`]));
-  expect(JSON.parse(logs.lines.at(-1)!).provenance).toEqual({ patient: 'fetched', observations: 'fetched', conditions: 'fetched', medications: 'fetched' });
+  expect(JSON.parse(logs.lines.at(-1)!).provenance).toEqual({ patient: 'fetched', observations: 'fetched', conditions: 'fetched', medications: 'fetched', administrations: 'prefetch' });
   expect(logs.text()).not.toContain(ACCESS_TOKEN);
 });
 

@@ -11,7 +11,7 @@ export type MagnesiumClass =
   | { kind: 'high'; value: number }
   | { kind: 'ambiguous'; detail: string };
 
-/** R-CLS-*, R-DATA-5, R-UNIT-2: classify one magnesium value. */
+/** R-CLS-*, R-DATA-5, R-UNIT-2: classify one magnesium value. Thresholds come from the configuration, never from the lab's referenceRange or interpretation (R-DATA-7). */
 export function classifyMagnesium(result: LabValue, config: RuleConfig): MagnesiumClass {
   const m = config.magnesium;
   const value = round(result.value, m.compareDecimals);

@@ -1,6 +1,6 @@
 import type { PatientFacts } from '../../clinical/facts';
 import { ckdEpi2021 } from '../../clinical/egfr';
-import { ageInYears, DAY_MS, HOUR_MS } from '../../clinical/time';
+import { ageInDaysAndMonths, ageInYears, DAY_MS, HOUR_MS } from '../../clinical/time';
 import type { CalciumFinding, DatedResult, Indicator, Modifiers, RenalImpairment } from '../assessment';
 import type { RuleConfig } from '../config';
 import { certainlyBelow, latestWithin, raise, round } from './numbers';
@@ -12,7 +12,7 @@ import { certainlyBelow, latestWithin, raise, round } from './numbers';
 
 function assessRenal(facts: PatientFacts, config: RuleConfig, now: Date, ageYears: number | undefined): RenalImpairment | undefined {
   const window = config.renal.windowDays * DAY_MS;
-  const found: RenalImpairment = { conditions: facts.conditions.renal };
+  const found: RenalImpairment = { conditions: facts.conditions.renal, severity: 'impaired', severeConditions: facts.conditions.severeRenal };
   const egfr = latestWithin(facts.labs.egfr, now, window);
   const creatinine = latestWithin(facts.labs.creatinine, now, window);
   let impaired = facts.conditions.renal.length > 0;
@@ -36,7 +36,13 @@ function assessRenal(facts: PatientFacts, config: RuleConfig, now: Date, ageYear
       impaired = true;
     }
   }
-  return impaired ? found : undefined;
+  if (!impaired) return undefined;
+  // R-RENAL-3: eGFR (reported or computed) below the severe limit, CKD 5, ESRD or dialysis.
+  const severeEgfr =
+    (found.egfr && certainlyBelow(found.egfr.result, config.renal.severeEgfrBelow)) ||
+    (found.computedEgfr && found.computedEgfr.value < config.renal.severeEgfrBelow);
+  if (severeEgfr || found.severeConditions.length > 0) found.severity = 'severe';
+  return found;
 }
 
 /** R-RENAL-2: eGFR 30-59, or creatinine 1.5-2.0 mg/dL without eGFR: monitor more closely, not a flag. */
@@ -78,14 +84,30 @@ function assessCalcium(facts: PatientFacts, config: RuleConfig, now: Date): Calc
     : undefined;
 }
 
+/** R-TXT-1: the latest K, Ca, eGFR and creatinine within their windows, whatever their value. */
+function checkedValues(facts: PatientFacts, config: RuleConfig, now: Date): Modifiers['checked'] {
+  const checked: Modifiers['checked'] = {};
+  const potassium = latestWithin(facts.labs.potassium, now, config.potassium.windowHours * HOUR_MS);
+  if (potassium) checked.potassium = potassium;
+  const window = config.calcium.windowHours * HOUR_MS;
+  const calcium = latestWithin(facts.labs.calciumIonized, now, window) ?? latestWithin(facts.labs.calciumCorrected, now, window) ?? latestWithin(facts.labs.calciumTotal, now, window);
+  if (calcium) checked.calcium = calcium;
+  const renalWindow = config.renal.windowDays * DAY_MS;
+  const egfr = latestWithin(facts.labs.egfr, now, renalWindow);
+  if (egfr) checked.egfr = egfr;
+  const creatinine = latestWithin(facts.labs.creatinine, now, renalWindow);
+  if (creatinine) checked.creatinine = creatinine;
+  return checked;
+}
+
 export function assessModifiers(facts: PatientFacts, config: RuleConfig, now: Date): Modifiers {
-  const modifiers: Modifiers = {};
+  const modifiers: Modifiers = { checked: checkedValues(facts, config, now) };
   const age = ageInYears(facts.birthDate, now);
 
   const qtc = latestWithin(facts.labs.qtc, now, config.symptoms.qtcWindowHours * HOUR_MS);
   const longQtc = qtc && qtc.result.comparator !== '<' && qtc.result.value > config.symptoms.qtcAboveMs ? qtc : undefined;
   if (facts.conditions.symptomatic.length > 0 || longQtc) {
-    modifiers.symptomatic = { conditions: facts.conditions.symptomatic };
+    modifiers.symptomatic = { conditions: facts.conditions.symptomatic, torsadesOrArrest: facts.conditions.emergency.length > 0 };
     if (longQtc) modifiers.symptomatic.qtc = longQtc;
   }
 
@@ -104,16 +126,29 @@ export function assessModifiers(facts: PatientFacts, config: RuleConfig, now: Da
 
   if (facts.conditions.pregnancy.length > 0) modifiers.pregnancy = facts.conditions.pregnancy;
 
-  if (age === undefined) modifiers.ageUnknown = true;
+  const recentWeight = latestWithin(facts.labs.weight, now, config.pediatric.weightWindowDays * DAY_MS);
+  const weight = recentWeight && recentWeight.result.comparator === undefined && recentWeight.result.value > 0 ? recentWeight : undefined;
+  if (weight) modifiers.weight = weight;
+  const ageDetail = ageInDaysAndMonths(facts.birthDate, now);
+  if (age === undefined || !ageDetail) modifiers.ageUnknown = true;
   else if (age < config.pediatric.adultFromYears) {
-    const weight = latestWithin(facts.labs.weight, now, config.pediatric.weightWindowDays * DAY_MS);
-    modifiers.pediatric = weight && weight.result.comparator === undefined && weight.result.value > 0
-      ? { ageYears: age, weight }
-      : { ageYears: age };
+    modifiers.pediatric = {
+      ageYears: age,
+      ageDays: ageDetail.days,
+      ageMonths: ageDetail.months,
+      neonate: ageDetail.days < config.pediatric.neonateBelowDays,
+      ...(weight ? { weight } : {}),
+    };
   }
 
   if (facts.medications.depleting.length > 0) modifiers.depletingMedications = facts.medications.depleting;
   if (facts.medications.magnesium.length > 0) modifiers.magnesiumOrders = facts.medications.magnesium;
+  const { digoxin, oralInteractions } = facts.medications;
+  const { gi, cardiac } = facts.conditions;
+  if (digoxin && digoxin.length > 0) modifiers.digoxin = digoxin;
+  if (oralInteractions && oralInteractions.length > 0) modifiers.oralInteractions = oralInteractions;
+  if (gi && gi.length > 0) modifiers.gi = gi;
+  if (cardiac && cardiac.length > 0) modifiers.cardiac = cardiac;
   return modifiers;
 }
 
@@ -122,6 +157,7 @@ export function modifierRuleIds(m: Modifiers): string[] {
   const ids: string[] = [];
   if (m.symptomatic) ids.push('R-SYM-1');
   if (m.renal) ids.push('R-RENAL-1');
+  if (m.renal?.severity === 'severe') ids.push('R-RENAL-3');
   if (m.reducedRenalFunction) ids.push('R-RENAL-2');
   if (m.potassium) ids.push('R-LYTE-1');
   if (m.calcium) ids.push('R-LYTE-2');
@@ -129,9 +165,12 @@ export function modifierRuleIds(m: Modifiers): string[] {
   if (m.pediatric) ids.push('R-PED-1');
   if (m.depletingMedications) ids.push('R-MED-1');
   if (m.magnesiumOrders?.some((o) => o.oral)) ids.push('R-MON-3');
+  if (m.digoxin) ids.push('R-DIG-1');
+  if (m.gi) ids.push('R-GI-1');
   return ids;
 }
 
+/** Renal impairment, low K, low Ca and a digoxin order (R-DIG-1) raise the indicator to warning. */
 export function modifierIndicator(base: Indicator, m: Modifiers): Indicator {
-  return m.renal || m.potassium || m.calcium ? raise(base, 'warning') : base;
+  return m.renal || m.potassium || m.calcium || m.digoxin ? raise(base, 'warning') : base;
 }
