@@ -87,9 +87,43 @@ export const defaultRenalConditions: ConceptSet = {
     '105502003', // Dependence on renal dialysis U
     '714152005', // CKD stage 5 on dialysis U
     '236435004', // End stage renal failure on dialysis U
+    '302497006', // Haemodialysis U
+    '71192002', // Peritoneal dialysis U
   ],
-  icd10: ['N18.4', 'N18.5', 'N18.6', 'Z99.2', 'Z91.15'],
+  icd10: ['N18.4', 'N18.5', 'N18.6', 'Z99.2', 'Z91.15', 'Z49*'],
   text: ['end stage renal', 'end-stage renal', 'esrd', 'dialysis', 'ckd stage 4', 'ckd stage 5', 'chronic kidney disease stage 4', 'chronic kidney disease stage 5'],
+};
+
+/**
+ * R-RENAL-3: severe renal impairment: CKD stage 5, ESRD and any dialysis. Matched by code, and by
+ * text even when the Condition also carries codes this table does not know (local or other codes).
+ */
+export const defaultSevereRenalConditions: ConceptSet = {
+  snomed: [
+    '433146000', // CKD stage 5 U
+    '46177005', // End-stage renal disease V
+    '105502003', // Dependence on renal dialysis U
+    '714152005', // CKD stage 5 on dialysis U
+    '236435004', // End stage renal failure on dialysis U
+    '302497006', // Haemodialysis U
+    '71192002', // Peritoneal dialysis U
+    '108241001', // Dialysis procedure U
+    '238318009', // Continuous ambulatory peritoneal dialysis U
+  ],
+  // ICD-10(-CM): CKD 5, ESRD, dependence on dialysis, non-compliance with dialysis, encounter for dialysis care.
+  icd10: ['N18.5', 'N18.6', 'Z99.2', 'Z91.15', 'Z49*'],
+  text: ['end stage renal', 'end-stage renal', 'esrd', 'dialysis', 'ckd stage 5', 'chronic kidney disease stage 5', 'kidney failure'],
+};
+
+/** Symptomatic findings that allow the label's one emergency rate exception: torsades de pointes, cardiac arrest (R-IV-2). */
+export const defaultEmergencyConditions: ConceptSet = {
+  snomed: [
+    '31722008', // Torsades de pointes U
+    '410429000', // Cardiac arrest U
+    '71908006', // Ventricular fibrillation V (shockable arrest rhythm)
+  ],
+  icd10: ['I47.21', 'I46*', 'I49.01'],
+  text: ['torsade', 'cardiac arrest', 'ventricular fibrillation'],
 };
 
 export interface IngredientEntry {
@@ -170,3 +204,14 @@ export const ROUTES = {
   iv: { system: SYSTEMS.snomed, code: '47625008', display: 'Intravenous route' },
   oral: { system: SYSTEMS.snomed, code: '26643006', display: 'Oral route' },
 } as const;
+
+/**
+ * R-IV-3: orderable premixed magnesium sulfate in water bags (40 mg/mL). 829734 was checked against
+ * openFDA NDC records: it is listed on B. Braun 0264-4204, a product sold only as 2 g/50 mL, and not on
+ * the 20 g/500 mL bag (Hospira 0409-2050), so it is the 2 g/50 mL code (its exact SCD name unverified).
+ * Which of 1658259/1658262/1658264/1658265 is the 4 g/100 mL bag could not be verified.
+ */
+export const defaultPremixedIvProducts = [
+  { rxnorm: '829734', display: 'magnesium sulfate 2 g in 50 mL water for injection (premixed bag)', grams: 2, mL: 50, verified: true },
+  { rxnorm: '1658264', display: 'magnesium sulfate 4 g in 100 mL water for injection (premixed bag)', grams: 4, mL: 100, verified: false },
+];

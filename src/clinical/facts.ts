@@ -62,7 +62,15 @@ export interface PatientFacts {
   birthDate?: string;
   sex?: 'male' | 'female';
   labs: Record<Analyte, AnalyteFacts>;
-  conditions: { symptomatic: ConditionFinding[]; pregnancy: ConditionFinding[]; renal: ConditionFinding[] };
+  conditions: {
+    symptomatic: ConditionFinding[];
+    pregnancy: ConditionFinding[];
+    renal: ConditionFinding[];
+    /** R-RENAL-3: CKD 5, ESRD or dialysis (also listed under `renal`). */
+    severeRenal: ConditionFinding[];
+    /** Torsades de pointes or cardiac arrest (also listed under `symptomatic`). */
+    emergency: ConditionFinding[];
+  };
   medications: { depleting: MedicationFinding[]; magnesium: MedicationFinding[] };
   /** Resources about another patient found in the request; never used. */
   otherPatientResources: number;
@@ -89,6 +97,8 @@ export interface FactIndex {
   symptom: CompiledConceptSet;
   pregnancy: CompiledConceptSet;
   renal: CompiledConceptSet;
+  severeRenal: CompiledConceptSet;
+  emergency: CompiledConceptSet;
   depletingByRxcui: Map<string, { name: string; drugClass: string }>;
   depletingNames: Array<{ pattern: RegExp; rxcui: string; name: string; drugClass: string }>;
   /** Matches a text iff some depletingNames pattern does: one scan rules out most orders. */
@@ -102,6 +112,8 @@ interface CompiledConceptSet {
   icd10: Set<string>;
   icd10Prefixes: string[];
   text: string[];
+  /** Text also matches when the Condition carries codes this set does not know (R-RENAL-3). */
+  textWhenCoded: boolean;
 }
 
 const normaliseIcd = (code: string) => code.toUpperCase().replace('.', '');
@@ -110,8 +122,9 @@ const wordPattern = (name: string) => new RegExp(`\\b${escapeRegExp(name)}\\b`, 
 /** One pattern for a whole list of names (never matches when the list is empty). */
 const anyWordPattern = (names: string[]) => (names.length === 0 ? /(?!)/ : new RegExp(`\\b(?:${names.map(escapeRegExp).join('|')})\\b`, 'i'));
 
-function compileConceptSet(set: ConceptSet): CompiledConceptSet {
+function compileConceptSet(set: ConceptSet, textWhenCoded = false): CompiledConceptSet {
   return {
+    textWhenCoded,
     snomed: new Set(set.snomed),
     icd10: new Set(set.icd10.filter((c) => !c.endsWith('*')).map(normaliseIcd)),
     icd10Prefixes: set.icd10.filter((c) => c.endsWith('*')).map((c) => normaliseIcd(c.slice(0, -1))),
@@ -134,7 +147,9 @@ export function buildFactIndex(config: RuleConfig): FactIndex {
     futureToleranceMs: config.results.futureToleranceMinutes * 60_000,
     symptom: compileConceptSet(config.codes.symptomConditions),
     pregnancy: compileConceptSet(config.codes.pregnancyConditions),
-    renal: compileConceptSet(config.codes.renalConditions),
+    renal: compileConceptSet(config.codes.renalConditions, true),
+    severeRenal: compileConceptSet(config.codes.severeRenalConditions, true),
+    emergency: compileConceptSet(config.codes.emergencyConditions),
     depletingByRxcui: new Map(config.codes.depletingIngredients.map((i) => [i.rxcui, { name: i.name, drugClass: i.drugClass }])),
     depletingNames: config.codes.depletingIngredients.flatMap((i) =>
       [i.name, ...(i.aliases ?? [])].map((name) => ({ pattern: wordPattern(name), rxcui: i.rxcui, name: i.name, drugClass: i.drugClass })),
@@ -281,7 +296,8 @@ function matchConcept(set: CompiledConceptSet, codings: Array<{ system?: string;
   // Text is a fallback for uncoded or locally coded conditions only: a SNOMED/ICD code that
   // does not match (e.g. "history of pregnancy") must not be overruled by its words, and text
   // that negates or historicises the finding ("not pregnant", "history of seizure") never matches.
-  if (coded) return undefined;
+  // Renal sets are the exception: dialysis coded only locally (or with an unknown code) still counts.
+  if (coded && !set.textWhenCoded) return undefined;
   const lower = texts.map((t) => t.toLowerCase()).filter((t) => !NOT_ACTIVE_TEXT.test(t));
   return set.text.some((phrase) => lower.some((t) => t.includes(phrase))) ? 'text' : undefined;
 }
@@ -295,15 +311,29 @@ function isActiveCondition(resource: Rec): boolean {
 }
 
 function readConditions(conditions: Rec[], index: FactIndex): PatientFacts['conditions'] {
-  const out: PatientFacts['conditions'] = { symptomatic: [], pregnancy: [], renal: [] };
+  const out: PatientFacts['conditions'] = { symptomatic: [], pregnancy: [], renal: [], severeRenal: [], emergency: [] };
   for (const resource of conditions) {
     if (!isActiveCondition(resource)) continue;
     const codings = codingsOf(conceptCodings(resource.code));
     const texts = conceptTexts(resource.code);
     const display = (texts[0] ?? codings.find((c) => c.code)?.code ?? 'condition').slice(0, 120);
-    for (const [key, set] of [['symptomatic', index.symptom], ['pregnancy', index.pregnancy], ['renal', index.renal]] as const) {
+    const found: Partial<Record<keyof PatientFacts['conditions'], string>> = {};
+    const sets = [
+      ['symptomatic', index.symptom],
+      ['pregnancy', index.pregnancy],
+      ['renal', index.renal],
+      ['severeRenal', index.severeRenal],
+      ['emergency', index.emergency],
+    ] as const;
+    for (const [key, set] of sets) {
       const code = matchConcept(set, codings, texts);
-      if (code) out[key].push(code === 'text' ? { display } : { display, code });
+      if (code) found[key] = code;
+    }
+    // A severe renal condition is a renal condition; an emergency rhythm is a symptom.
+    if (found.severeRenal) found.renal ??= found.severeRenal;
+    if (found.emergency) found.symptomatic ??= found.emergency;
+    for (const [key, code] of Object.entries(found) as Array<[keyof PatientFacts['conditions'], string]>) {
+      out[key].push(code === 'text' ? { display } : { display, code });
     }
   }
   return out;

@@ -35,6 +35,28 @@ export function ageInYears(birthDate: unknown, now: Date): number | undefined {
   return age >= 0 ? age : undefined;
 }
 
+/**
+ * Age in whole days and whole months for a birthDate (youngest possible age when only the year or
+ * month is known); undefined if unreadable or in the future. Used for neonates and infants (R-PED-2).
+ */
+export function ageInDaysAndMonths(birthDate: unknown, now: Date): { days: number; months: number } | undefined {
+  if (typeof birthDate !== 'string') return undefined;
+  const m = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/.exec(birthDate);
+  if (!m) return undefined;
+  const year = Number(m[1]);
+  const month = m[2] ? Number(m[2]) : 12;
+  if (month < 1 || month > 12) return undefined;
+  const day = m[3] ? Number(m[3]) : daysInMonth(year, month);
+  if (day < 1 || day > daysInMonth(year, month)) return undefined;
+  const born = Date.UTC(year, month - 1, day);
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  if (born > today) return undefined;
+  const days = Math.floor((today - born) / DAY_MS);
+  let months = (now.getUTCFullYear() - year) * 12 + (now.getUTCMonth() + 1 - month);
+  if (now.getUTCDate() < day) months -= 1;
+  return { days, months: Math.max(0, months) };
+}
+
 function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }

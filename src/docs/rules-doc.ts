@@ -26,10 +26,9 @@ export function listSettings(schema: z.ZodType = ruleConfigSchema, path: string[
   return [{ path: path.join('.'), description: [...context, own].filter(Boolean).join(': '), defaultValue: valueAt(path) }];
 }
 
+/** The whole default, never shortened: a reviewer must see every code and every row. */
 function show(value: unknown): string {
-  const text = JSON.stringify(value);
-  const short = text.length > 160 ? `${text.slice(0, 157)}...` : text;
-  return `\`${short.replace(/\|/g, '\\|')}\``;
+  return `\`${JSON.stringify(value).replace(/\|/g, '\\|')}\``;
 }
 
 export function renderRulesDoc(): string {

@@ -24,6 +24,20 @@ export interface RenalImpairment {
   computedEgfr?: { value: number; creatinine: DatedResult };
   creatinine?: DatedResult;
   conditions: ConditionFinding[];
+  /** R-RENAL-3: 'severe' for eGFR < 15, CKD 5, ESRD or any dialysis; else 'impaired' (R-RENAL-1). */
+  severity: 'impaired' | 'severe';
+  /** What made it severe (eGFR result or computed value, severe renal conditions). */
+  severeConditions: ConditionFinding[];
+}
+
+/** A child (age < adult age): age in years, days and whole months (R-PED-2). */
+export interface PediatricModifier {
+  ageYears: number;
+  ageDays: number;
+  ageMonths: number;
+  /** Younger than the neonatal limit (28 days): no automatic dose (R-PED-2). */
+  neonate: boolean;
+  weight?: DatedResult;
 }
 
 export interface CalciumFinding {
@@ -35,7 +49,7 @@ export interface CalciumFinding {
 }
 
 export interface Modifiers {
-  symptomatic?: { conditions: ConditionFinding[]; qtc?: DatedResult };
+  symptomatic?: { conditions: ConditionFinding[]; qtc?: DatedResult; torsadesOrArrest: boolean };
   renal?: RenalImpairment;
   /** R-RENAL-2: reduced but not impaired renal function (eGFR or creatinine). */
   reducedRenalFunction?: DatedResult;
@@ -43,8 +57,10 @@ export interface Modifiers {
   calcium?: CalciumFinding;
   pregnancy?: ConditionFinding[];
   /** Present for patients under the adult age; weight when a recent one exists. */
-  pediatric?: { ageYears: number; weight?: DatedResult };
+  pediatric?: PediatricModifier;
   ageUnknown?: true;
+  /** Latest recent body weight at any age (R-PED-3 uses it when the age is unknown). */
+  weight?: DatedResult;
   depletingMedications?: MedicationFinding[];
   magnesiumOrders?: MedicationFinding[];
 }

@@ -9,7 +9,10 @@ import {
   defaultLoinc,
   defaultOralMagnesiumNames,
   defaultPregnancyConditions,
+  defaultEmergencyConditions,
+  defaultPremixedIvProducts,
   defaultRenalConditions,
+  defaultSevereRenalConditions,
   defaultSymptomConditions,
 } from '../clinical/codes';
 
@@ -38,6 +41,21 @@ const ivRegimen = z.strictObject({
 const oralRegimen = z.strictObject({
   tabletsPerDose: d(positive, 'tablets per dose'),
   dosesPerDay: d(z.number().int().positive(), 'doses per day'),
+});
+
+/** One row of the IV dose-by-level scale (R-IV-2): below `belowMgDl`, give `grams` over `hours`. */
+const ivLevelRow = z.strictObject({
+  belowMgDl: d(positive, 'the row applies to magnesium below this (mg/dL), when no lower row applies'),
+  grams: d(positive, 'magnesium sulfate dose in grams'),
+  hours: d(positive, 'infusion time in hours'),
+});
+
+const premixedProduct = z.strictObject({
+  rxnorm: d(z.string().min(1), 'RxNorm SCD code'),
+  display: d(z.string().min(1), 'product name'),
+  grams: d(positive, 'grams of magnesium sulfate in the bag'),
+  mL: d(positive, 'bag volume in mL'),
+  verified: d(z.boolean(), 'whether the RxNorm code was verified in a public source'),
 });
 
 const labCoding = z.strictObject({
@@ -87,7 +105,8 @@ export const ruleConfigSchema = z
       creatinineAboveMgDl: d(positive, 'Without an eGFR result, creatinine above this (mg/dL) is renal impairment (R-RENAL-1)'),
       windowDays: d(positive, 'eGFR and creatinine results older than this are not used (R-RENAL-1)'),
       doseFraction: d(z.number().positive().max(1), 'Fraction of the usual dose given in renal impairment (R-RENAL-1)'),
-      maxMagnesiumSulfateGramsPer48h: d(positive, 'Label cap in severe renal insufficiency (R-RENAL-1)'),
+      maxMagnesiumSulfateGramsPer48h: d(positive, 'Label cap in severe renal insufficiency: maxDosePerPeriod with renal impairment, grams per 48 h (R-RENAL-1, R-IV-3)'),
+      severeEgfrBelow: d(positive, 'eGFR below this (mL/min/1.73 m2) is severe renal impairment (R-RENAL-3)'),
       ivRecheckHours: d(hours, 'Earlier magnesium recheck after IV in renal impairment (R-MON-4)'),
       oralRecheckDays: d(positive, 'Earlier recheck after starting oral magnesium in renal impairment (R-MON-4)'),
     }),
@@ -104,6 +123,10 @@ export const ruleConfigSchema = z
       ivInfusionHoursMin: d(hours, 'Shortest infusion time for a weight-based dose (R-PED-1)'),
       ivInfusionHoursMax: d(hours, 'Longest infusion time for a weight-based dose (R-PED-1)'),
       labelCeilingMgPerKg: d(positive, 'Label ceiling quoted as an absolute maximum, never as a dose (R-PED-1)'),
+      neonateBelowDays: d(positive, 'Younger than this many days is a neonate: specialist review, no automatic dose (R-PED-2)'),
+      ageInMonthsBelowYears: d(positive, 'Below this age (years) the age is shown in months; under 1 month in days (R-PED-2)'),
+      doseRoundMg: d(positive, "A child's IV dose is rounded to the nearest multiple of this many mg (R-PED-2)"),
+      maxDosePeriodHours: d(hours, "Period of a child's maxDosePerPeriod: the per-dose maximum per this many hours (R-IV-3)"),
     }),
     oral: z.strictObject({
       product: z.strictObject({
@@ -112,8 +135,8 @@ export const ruleConfigSchema = z
         mmolMagnesiumPerTablet: d(positive, 'mmol of elemental magnesium per tablet (R-CLS-2)'),
         mgElementalPerTablet: d(positive, 'mg of elemental magnesium per tablet (R-CLS-2)'),
       }),
-      dailyMmolLow: d(positive, 'Lower usual daily oral dose, mmol Mg (R-CLS-2)'),
-      dailyMmolHigh: d(positive, 'Upper usual daily oral dose, mmol Mg (R-CLS-2)'),
+      dailyMmolLow: d(positive, 'Lower usual daily oral dose, mmol Mg (R-CLS-2, R-ORAL-2)'),
+      dailyMmolHigh: d(positive, 'Upper usual daily oral dose, mmol Mg (R-CLS-2, R-ORAL-2)'),
       mild: d(oralRegimen, 'Oral regimen for mild hypomagnesemia (R-CLS-2)'),
       moderate: d(oralRegimen, 'Oral regimen for moderate hypomagnesemia (R-CLS-3)'),
       maintenanceAfterIv: d(oralRegimen, 'Oral regimen offered after IV repletion of severe hypomagnesemia (R-CLS-4)'),
@@ -131,6 +154,15 @@ export const ruleConfigSchema = z
       torsadesMinutes: d(positive, 'Infusion time of the symptomatic dose in torsades or arrest (R-SYM-1)'),
       maxMgPerMinute: d(positive, 'Fastest IV rate outside emergencies, mg magnesium sulfate per minute (R-CLS-4)'),
       maxConcentrationPercent: d(positive, 'Strongest concentration for IV infusion, percent (R-CLS-4)'),
+      levelScale: d(z.array(ivLevelRow).min(1), 'IV dose by level for adults without renal impairment; the lowest row whose limit the level is below applies (R-IV-2)'),
+      maxGramsPerHour: d(positive, 'Fastest non-emergency IV rate, g magnesium sulfate per hour (R-IV-2)'),
+      recheckHoursAfterInfusion: d(hours, 'Magnesium recheck this many hours after the end of an IV level dose (R-IV-2, R-MON-1)'),
+      severeRepeatUpToGrams: d(positive, 'Severe: repeat the level dose by level up to this many grams (R-IV-2)'),
+      severeRepeatOverHours: d(hours, 'over this many hours (R-IV-2)'),
+      maxGramsPer24h: d(positive, 'Label cap: maxDosePerPeriod for adults, grams magnesium sulfate per 24 h (R-IV-3)'),
+      mmolPerGram: d(positive, 'mmol magnesium in 1 g magnesium sulfate heptahydrate (R-IV-3)'),
+      mEqPerGram: d(positive, 'mEq magnesium in 1 g magnesium sulfate heptahydrate (R-IV-3)'),
+      premixed: d(z.array(premixedProduct).min(1), 'Orderable premixed bags (magnesium sulfate in water); the smallest bag holding the dose is named (R-IV-3)'),
       followOnText: d(z.string().min(1), 'Text on further IV dosing after the initial severe dose (R-CLS-4)'),
     }),
     monitoring: z.strictObject({
@@ -156,6 +188,8 @@ export const ruleConfigSchema = z
       symptomConditions: d(conceptSet, 'Conditions that make low Mg symptomatic/high-risk (R-SYM-1)'),
       pregnancyConditions: d(conceptSet, 'Conditions meaning active pregnancy (R-PREG-1)'),
       renalConditions: d(conceptSet, 'Conditions meaning CKD 4-5, ESRD or dialysis (R-RENAL-1)'),
+      severeRenalConditions: d(conceptSet, 'Conditions meaning CKD 5, ESRD or any dialysis; text matches even beside unknown codes (R-RENAL-3)'),
+      emergencyConditions: d(conceptSet, 'Torsades de pointes or cardiac arrest: the one exception to the 150 mg/min ceiling (R-IV-2, R-SYM-1)'),
       depletingIngredients: d(
         z
           .array(
@@ -191,6 +225,14 @@ export const ruleConfigSchema = z
       if ((r.grams * 1000) / r.minutes > c.iv.maxMgPerMinute) {
         ctx.addIssue({ code: 'custom', path: ['iv', tier], message: `rate exceeds iv.maxMgPerMinute (${c.iv.maxMgPerMinute} mg/min)` });
       }
+    }
+    c.iv.levelScale.forEach((row, i) => {
+      if (row.grams / row.hours > c.iv.maxGramsPerHour) {
+        ctx.addIssue({ code: 'custom', path: ['iv', 'levelScale', i], message: `rate exceeds iv.maxGramsPerHour (${c.iv.maxGramsPerHour} g/h)` });
+      }
+    });
+    if (c.renal.severeEgfrBelow > c.renal.egfrBelow) {
+      ctx.addIssue({ code: 'custom', path: ['renal', 'severeEgfrBelow'], message: 'must not exceed renal.egfrBelow' });
     }
     if (c.pediatric.ivMgPerKgLow > c.pediatric.ivMgPerKgHigh) {
       ctx.addIssue({ code: 'custom', path: ['pediatric'], message: 'ivMgPerKgLow must not exceed ivMgPerKgHigh' });
@@ -243,6 +285,7 @@ export const defaultRuleConfig: RuleConfig = {
     windowDays: 30,
     doseFraction: 0.5,
     maxMagnesiumSulfateGramsPer48h: 20,
+    severeEgfrBelow: 15,
     ivRecheckHours: 6,
     oralRecheckDays: 3,
   },
@@ -256,6 +299,10 @@ export const defaultRuleConfig: RuleConfig = {
     ivInfusionHoursMin: 2,
     ivInfusionHoursMax: 4,
     labelCeilingMgPerKg: 250,
+    neonateBelowDays: 28,
+    ageInMonthsBelowYears: 2,
+    doseRoundMg: 10,
+    maxDosePeriodHours: 24,
   },
   oral: {
     product: {
@@ -281,6 +328,19 @@ export const defaultRuleConfig: RuleConfig = {
     maxMgPerMinute: 150,
     maxConcentrationPercent: 20,
     followOnText: 'then dose by level: e.g. a further 4-8 g over 4-8 h, or 5 g in 1 L D5W/NS over 3 h',
+    levelScale: [
+      { belowMgDl: 1.2, grams: 4, hours: 4 },
+      { belowMgDl: 1.6, grams: 4, hours: 4 },
+      { belowMgDl: 1.8, grams: 2, hours: 2 },
+    ],
+    maxGramsPerHour: 1,
+    recheckHoursAfterInfusion: 6,
+    severeRepeatUpToGrams: 8,
+    severeRepeatOverHours: 8,
+    maxGramsPer24h: 40,
+    mmolPerGram: 4.06,
+    mEqPerGram: 8.12,
+    premixed: defaultPremixedIvProducts,
   },
   monitoring: {
     ivSevereEveryHours: '4-6',
@@ -294,6 +354,8 @@ export const defaultRuleConfig: RuleConfig = {
     symptomConditions: defaultSymptomConditions,
     pregnancyConditions: defaultPregnancyConditions,
     renalConditions: defaultRenalConditions,
+    severeRenalConditions: defaultSevereRenalConditions,
+    emergencyConditions: defaultEmergencyConditions,
     depletingIngredients: defaultDepletingIngredients,
     oralMagnesiumNames: defaultOralMagnesiumNames,
     labOrders: defaultLabOrders,

@@ -1,6 +1,6 @@
 import type { PatientFacts } from '../../clinical/facts';
 import { ckdEpi2021 } from '../../clinical/egfr';
-import { ageInYears, DAY_MS, HOUR_MS } from '../../clinical/time';
+import { ageInDaysAndMonths, ageInYears, DAY_MS, HOUR_MS } from '../../clinical/time';
 import type { CalciumFinding, DatedResult, Indicator, Modifiers, RenalImpairment } from '../assessment';
 import type { RuleConfig } from '../config';
 import { certainlyBelow, latestWithin, raise, round } from './numbers';
@@ -12,7 +12,7 @@ import { certainlyBelow, latestWithin, raise, round } from './numbers';
 
 function assessRenal(facts: PatientFacts, config: RuleConfig, now: Date, ageYears: number | undefined): RenalImpairment | undefined {
   const window = config.renal.windowDays * DAY_MS;
-  const found: RenalImpairment = { conditions: facts.conditions.renal };
+  const found: RenalImpairment = { conditions: facts.conditions.renal, severity: 'impaired', severeConditions: facts.conditions.severeRenal };
   const egfr = latestWithin(facts.labs.egfr, now, window);
   const creatinine = latestWithin(facts.labs.creatinine, now, window);
   let impaired = facts.conditions.renal.length > 0;
@@ -36,7 +36,13 @@ function assessRenal(facts: PatientFacts, config: RuleConfig, now: Date, ageYear
       impaired = true;
     }
   }
-  return impaired ? found : undefined;
+  if (!impaired) return undefined;
+  // R-RENAL-3: eGFR (reported or computed) below the severe limit, CKD 5, ESRD or dialysis.
+  const severeEgfr =
+    (found.egfr && certainlyBelow(found.egfr.result, config.renal.severeEgfrBelow)) ||
+    (found.computedEgfr && found.computedEgfr.value < config.renal.severeEgfrBelow);
+  if (severeEgfr || found.severeConditions.length > 0) found.severity = 'severe';
+  return found;
 }
 
 /** R-RENAL-2: eGFR 30-59, or creatinine 1.5-2.0 mg/dL without eGFR: monitor more closely, not a flag. */
@@ -85,7 +91,7 @@ export function assessModifiers(facts: PatientFacts, config: RuleConfig, now: Da
   const qtc = latestWithin(facts.labs.qtc, now, config.symptoms.qtcWindowHours * HOUR_MS);
   const longQtc = qtc && qtc.result.comparator !== '<' && qtc.result.value > config.symptoms.qtcAboveMs ? qtc : undefined;
   if (facts.conditions.symptomatic.length > 0 || longQtc) {
-    modifiers.symptomatic = { conditions: facts.conditions.symptomatic };
+    modifiers.symptomatic = { conditions: facts.conditions.symptomatic, torsadesOrArrest: facts.conditions.emergency.length > 0 };
     if (longQtc) modifiers.symptomatic.qtc = longQtc;
   }
 
@@ -104,12 +110,19 @@ export function assessModifiers(facts: PatientFacts, config: RuleConfig, now: Da
 
   if (facts.conditions.pregnancy.length > 0) modifiers.pregnancy = facts.conditions.pregnancy;
 
-  if (age === undefined) modifiers.ageUnknown = true;
+  const recentWeight = latestWithin(facts.labs.weight, now, config.pediatric.weightWindowDays * DAY_MS);
+  const weight = recentWeight && recentWeight.result.comparator === undefined && recentWeight.result.value > 0 ? recentWeight : undefined;
+  if (weight) modifiers.weight = weight;
+  const ageDetail = ageInDaysAndMonths(facts.birthDate, now);
+  if (age === undefined || !ageDetail) modifiers.ageUnknown = true;
   else if (age < config.pediatric.adultFromYears) {
-    const weight = latestWithin(facts.labs.weight, now, config.pediatric.weightWindowDays * DAY_MS);
-    modifiers.pediatric = weight && weight.result.comparator === undefined && weight.result.value > 0
-      ? { ageYears: age, weight }
-      : { ageYears: age };
+    modifiers.pediatric = {
+      ageYears: age,
+      ageDays: ageDetail.days,
+      ageMonths: ageDetail.months,
+      neonate: ageDetail.days < config.pediatric.neonateBelowDays,
+      ...(weight ? { weight } : {}),
+    };
   }
 
   if (facts.medications.depleting.length > 0) modifiers.depletingMedications = facts.medications.depleting;
@@ -122,6 +135,7 @@ export function modifierRuleIds(m: Modifiers): string[] {
   const ids: string[] = [];
   if (m.symptomatic) ids.push('R-SYM-1');
   if (m.renal) ids.push('R-RENAL-1');
+  if (m.renal?.severity === 'severe') ids.push('R-RENAL-3');
   if (m.reducedRenalFunction) ids.push('R-RENAL-2');
   if (m.potassium) ids.push('R-LYTE-1');
   if (m.calcium) ids.push('R-LYTE-2');
