@@ -193,6 +193,9 @@ export const defaultLabOrders = {
 /** The finding the cards are about, their source topic and the orders' reason (§7.3, V). */
 export const HYPOMAGNESEMIA = { system: SYSTEMS.snomed, code: '190855004', display: 'Hypomagnesemia' } as const;
 
+/** Source topic of a high-magnesium card (R-HYPER-2). */
+export const HYPERMAGNESEMIA = { system: SYSTEMS.snomed, code: '66978005', display: 'Hypermagnesemia' } as const;
+
 /** Category of the follow-up lab orders. */
 export const LAB_PROCEDURE = { system: SYSTEMS.snomed, code: '108252007', display: 'Laboratory procedure' } as const;
 

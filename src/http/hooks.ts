@@ -87,7 +87,7 @@ function recordIssued(store: FeedbackStore, logger: Logger, serviceId: string, h
       hookInstance: hookInstance.slice(0, 100),
       kind: result.assessment,
       indicator: c.indicator,
-      ruleIds: result.ruleIds,
+      ruleIds: result.ruleIdsByCard?.[c.uuid!] ?? result.ruleIds,
       issuedAt: issuedAt.toISOString(),
       ...(c.suggestions ? { suggestionTags: suggestionTags(c.suggestions) } : {}),
     }));

@@ -58,6 +58,12 @@ const premixedProduct = z.strictObject({
   verified: d(z.boolean(), 'whether the RxNorm code was verified in a public source'),
 });
 
+const saltRow = z.strictObject({
+  mmolPerGram: d(positive, 'mmol elemental magnesium per gram of the salt'),
+  form: d(z.string().min(1), 'the chemical form the conversion assumes'),
+  verified: d(z.boolean(), 'whether the conversion was checked against a source (clinical-rules.md §2)'),
+});
+
 const labCoding = z.strictObject({
   system: d(z.string().min(1), 'code system'),
   code: d(z.string().min(1), 'code'),
@@ -211,6 +217,20 @@ export const ruleConfigSchema = z
         creatinine: d(labCoding, 'Code ordered with a stale-result recheck (R-DATA-3)'),
       }),
     }),
+    orderCheck: z.strictObject({
+      saltMmolPerGram: d(
+        z.strictObject(Object.fromEntries(['sulfate', 'oxide', 'chloride', 'citrate', 'glycinate', 'lactate', 'aspartate', 'gluconate'].map((salt) => [salt, saltRow])) as Record<
+          'sulfate' | 'oxide' | 'chloride' | 'citrate' | 'glycinate' | 'lactate' | 'aspartate' | 'gluconate',
+          typeof saltRow
+        >),
+        'mmol elemental magnesium per gram of each salt as labelled, to turn an ordered strength into mmol (R-OS-11); unverified rows assume the named hydrate',
+      ),
+      pregnancyMaxInfusionDays: d(positive, 'In pregnancy, IV magnesium running longer than this many days gets the fetal-harm caveat (R-OS-9, R-PREG-1)'),
+      obstetricIndication: d(
+        z.strictObject({ codes: d(z.array(z.string().min(1)), 'SNOMED CT or ICD-10 codes'), text: d(z.array(z.string().min(1)), 'lower-case phrases') }),
+        'Recorded (pre-)eclampsia among the pregnancy conditions: an emergency indication that allows IV magnesium faster than 150 mg/min (R-OS-1)',
+      ),
+    }),
   })
   .superRefine((c, ctx) => {
     const m = c.magnesium;
@@ -359,6 +379,22 @@ export const defaultRuleConfig: RuleConfig = {
     depletingIngredients: defaultDepletingIngredients,
     oralMagnesiumNames: defaultOralMagnesiumNames,
     labOrders: defaultLabOrders,
+  },
+  orderCheck: {
+    // Molar mass per magnesium atom of the labelled form (clinical-rules.md §2 for sulfate and oxide).
+    saltMmolPerGram: {
+      sulfate: { mmolPerGram: 4.06, form: 'MgSO4·7H2O (246.5 g/mol)', verified: true },
+      oxide: { mmolPerGram: 24.8, form: 'MgO (40.3 g/mol)', verified: true },
+      chloride: { mmolPerGram: 4.92, form: 'MgCl2·6H2O (203.3 g/mol)', verified: false },
+      citrate: { mmolPerGram: 6.65, form: 'Mg3(C6H5O7)2 anhydrous (451.1 g/mol, 3 Mg)', verified: false },
+      glycinate: { mmolPerGram: 5.8, form: 'Mg(C2H4NO2)2 bisglycinate (172.4 g/mol)', verified: false },
+      lactate: { mmolPerGram: 4.19, form: 'Mg(C3H5O3)2·2H2O (238.5 g/mol)', verified: false },
+      aspartate: { mmolPerGram: 3.08, form: 'Mg L-aspartate dihydrate (324.5 g/mol)', verified: false },
+      gluconate: { mmolPerGram: 2.41, form: 'Mg(C6H11O7)2 anhydrous (414.6 g/mol)', verified: false },
+    },
+    pregnancyMaxInfusionDays: 5,
+    // 398254007 pre-eclampsia (in the pregnancy set); 15938005 eclampsia and O14/O15 ICD-10 (unverified here).
+    obstetricIndication: { codes: ['398254007', '15938005', 'O14*', 'O15*'], text: ['eclampsia'] },
   },
 };
 
