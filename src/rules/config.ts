@@ -223,7 +223,7 @@ export const ruleConfigSchema = z
           'sulfate' | 'oxide' | 'chloride' | 'citrate' | 'glycinate' | 'lactate' | 'aspartate' | 'gluconate',
           typeof saltRow
         >),
-        'mmol elemental magnesium per gram of each salt as labelled, to turn an ordered strength into mmol (R-OS-11); unverified rows assume the named hydrate',
+        'Per salt: mmol Mg per gram as labelled (R-OS-11)',
       ),
       pregnancyMaxInfusionDays: d(positive, 'In pregnancy, IV magnesium running longer than this many days gets the fetal-harm caveat (R-OS-9, R-PREG-1)'),
       obstetricIndication: d(
