@@ -67,7 +67,7 @@ export function hookRoutes(ctx: AppContext, json: RequestHandler): Router {
       });
       res.json(result.response);
       metrics.prefetch(result.provenance);
-      for (const card of cards) metrics.card(card.indicator, result.ruleIds);
+      for (const card of cards) metrics.card(card.indicator, (card.uuid && result.ruleIdsByCard?.[card.uuid]) || result.ruleIds);
       recordIssued(store, logger, service.definition.id, String(body.hookInstance), result, now());
     } catch (error) {
       next(error);

@@ -1,3 +1,4 @@
+import nock from 'nock';
 import request from 'supertest';
 import { MemoryFeedbackStore } from '../../src/feedback/store';
 import { expectValidCdsResponse, observation, testApp } from '../helpers';
@@ -138,6 +139,26 @@ describe('order services over HTTP', () => {
     const lines = logs.lines.filter((l) => l.includes('magnesium-order-sign') && l.includes('R-OS-3'));
     expect(lines.length).toBeGreaterThanOrEqual(1);
     expect(logs.text()).not.toContain('secret-patient-77');
+    // Metrics count each card under its own rule IDs.
+    const metrics = await request(app).get('/metrics');
+    expect(metrics.text).toMatch(/cards[a-z_]*\{indicator="info",rule="R-OS-3"\} [1-9]/);
+    expect(metrics.text).not.toContain('secret-patient-77');
+  });
+
+  test('an absent medications key is read from fhirServer with the bearer token: the active IV order makes the draft a duplicate', async () => {
+    const scope = nock('https://ehr.example.org', { reqheaders: { authorization: 'Bearer tkn-orders' } })
+      .get('/fhir/MedicationRequest')
+      .query(true)
+      .reply(200, { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: ivDraft({ id: 'iv-active', grams: 2, hours: 2, status: 'active' }) }] });
+    const body = orderRequest({ observations: [mg(1.5)], drafts: [ivDraft({ id: 'iv-new', grams: 2, hours: 2 })], omit: ['medications'] });
+    body.fhirServer = 'https://ehr.example.org/fhir';
+    body.fhirAuthorization = { access_token: 'tkn-orders', token_type: 'Bearer', expires_in: 300, scope: 'patient/*.read', subject: 'cds' };
+    const res = await request(app).post(SIGN).send(body);
+    expect(scope.isDone()).toBe(true);
+    const cards = expectValidCdsResponse(res.body).cards;
+    expect(cards.map((c) => c.summary)).toEqual([expect.stringMatching(/^Duplicate magnesium order/)]);
+    expect(logs.text()).not.toContain('tkn-orders');
+    nock.cleanAll();
   });
 
   test('a required prefetch key that is absent with no fhirServer to read it from is a 412', async () => {
