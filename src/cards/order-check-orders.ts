@@ -33,7 +33,24 @@ function levelDoseDosage(dose: IvLevelDose): { doseAndRate: DoseAndRate; hours: 
   };
 }
 
-/** The draft with the correction applied; every other member is kept as sent. */
+/**
+ * JSON without null, "", [] or {} members (recursively): FHIR forbids them, and a response must
+ * not carry them (CH-02), so a draft that arrived with some is returned without them.
+ */
+function withoutEmptyMembers(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    const items = value.map(withoutEmptyMembers).filter((v) => v !== undefined);
+    return items.length > 0 ? items : undefined;
+  }
+  if (value === null || value === '') return undefined;
+  if (typeof value !== 'object') return value;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .map(([k, v]) => [k, withoutEmptyMembers(v)] as const)
+    .filter(([, v]) => v !== undefined);
+  return entries.length > 0 ? Object.fromEntries(entries) : undefined;
+}
+
+/** The draft with the correction applied; every other member is kept as sent (empty members dropped). */
 export function correctedDraft(order: MagnesiumOrder, correction: Correction, config: RuleConfig): MedicationRequest {
   const resource = structuredClone(order.resource);
   const dosage: Dosage = { ...(resource.dosageInstruction?.[0] ?? {}) };
@@ -68,8 +85,8 @@ export function correctedDraft(order: MagnesiumOrder, correction: Correction, co
     }
   }
   dosage.timing = { ...(dosage.timing ?? {}), repeat };
-  resource.dosageInstruction = [dosage, ...(resource.dosageInstruction?.slice(1) ?? [])];
-  return resource;
+  resource.dosageInstruction = [dosage, ...(Array.isArray(resource.dosageInstruction) ? resource.dosageInstruction.slice(1) : [])];
+  return withoutEmptyMembers(resource) as MedicationRequest;
 }
 
 /** R-OS-10: the IV level dose as a new draft, in the smallest premixed bag that holds it (R-IV-3). */

@@ -65,6 +65,8 @@ export interface MagnesiumOrder {
 }
 
 type Rec = Record<string, unknown>;
+const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
+const MAX_NAME = 300;
 const isRecord = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined);
@@ -86,7 +88,8 @@ const SALT_WORDS: Array<[RegExp, MagnesiumSalt]> = [
 const ANTACID_LAXATIVE = /\bmagnesium\s+(?:hydroxide|carbonate|trisilicate)\b|\bmilk of magnesia\b|\bantacid\b|\blaxative\b/;
 /** RxNorm separates ingredients with " / "; free text with "and", "with", "+" or commas. */
 const SEVERAL_INGREDIENTS = /\s\/\s|\s\+\s|,|\b(?:and|with|plus)\b|\b(?:aluminum|aluminium|simethicone|calcium|zinc|vitamin|multivitamin|famotidine|salicylate|potassium|sodium)\b/;
-const MAGNESIUM_WORD = /\bmagnesium\b|\bmag-?ox\b|\bslow-?mag\b|\bmag-?tab\b/;
+const DILUENT = /\b(?:in|with)\s+(?:\d+(?:\.\d+)?\s*(?:%|ml)?\s+){0,2}(?:sterile\s+)?(?:water|dextrose|sodium chloride|saline|d5w|ns)\b/g;
+const MAGNESIUM_WORD = /\bmagnesium\b|\bmagnesia\b|\bmag-?ox\b|\bslow-?mag\b|\bmag-?tab\b/;
 
 interface ProductText {
   text: string;
@@ -121,7 +124,8 @@ function productOf(order: Rec): ProductText & { display?: string } {
   }
   const tableDisplays = codes.map((c) => ingredientOfProduct(c)?.display).filter((d): d is string => d !== undefined);
   texts.push(...tableDisplays);
-  const text = texts.filter(Boolean).join(' | ');
+  // Product names are short; a bound keeps every pattern below cheap whatever a client sends.
+  const text = texts.filter(Boolean).map((t) => t.slice(0, MAX_NAME)).slice(0, 8).join(' | ');
   const display = str(isRecord(order.medicationCodeableConcept) ? order.medicationCodeableConcept.text : undefined) ?? tableDisplays[0] ?? text.split(' | ')[0];
   return { text, codes, ...(display ? { display } : {}) };
 }
@@ -132,7 +136,8 @@ export function classifyProduct(text: string): { kind: MagnesiumProductKind; sal
   // Each alternative text of one product (" | ") is judged alone: a display and a text repeat each other.
   const names = lower.split(' | ');
   if (names.some((n) => ANTACID_LAXATIVE.test(n))) return { kind: 'antacid-laxative' };
-  const single = names.filter((n) => MAGNESIUM_WORD.test(n));
+  // A premixed bag's diluent ("in 0.9 % sodium chloride") is not a second ingredient.
+  const single = names.filter((n) => MAGNESIUM_WORD.test(n)).map((n) => n.replace(DILUENT, ' '));
   if (single.some((n) => SEVERAL_INGREDIENTS.test(n))) return undefined; // multivitamins, salicylate analgesics …
   for (const [pattern, salt] of SALT_WORDS) if (single.some((n) => pattern.test(n))) return { kind: 'replacement', salt };
   return undefined;
@@ -166,8 +171,10 @@ const COUNT_UNITS = new Set(['{pill}', '{pills}', '{tbl}', '{tablet}', '{tablets
 const MASS_MG: Record<string, number> = { mg: 1, g: 1000, ug: 0.001, mcg: 0.001 };
 
 function unitOf(q: Quantity | undefined): string | undefined {
-  if (!q) return undefined;
-  const code = str(q.system === undefined || q.system === SYSTEMS.ucum || q.system.includes('orderableDrugForm') ? q.code : undefined);
+  if (!isRecord(q)) return undefined;
+  const system: unknown = q.system;
+  const codeTrusted = system === undefined || system === SYSTEMS.ucum || (typeof system === 'string' && system.includes('orderableDrugForm'));
+  const code = codeTrusted ? str(q.code) : undefined;
   return (code ?? str(q.unit))?.toLowerCase();
 }
 
@@ -224,6 +231,15 @@ function readDose(dosage: Dosage | undefined, productText: string, salt: Magnesi
 // ------------------------------------------------------------------ rate and timing
 
 const HOURS_PER: Record<string, number> = { s: 1 / 3600, min: 1 / 60, h: 1, d: 24, wk: 168, mo: 720, a: 8760 };
+const UNIT_WORDS: Record<string, string> = { minute: 'min', minutes: 'min', hour: 'h', hours: 'h', day: 'd', days: 'd', week: 'wk', weeks: 'wk' };
+/** Hours in a Duration's UCUM code, or in its unit text ("days") when it has no code. */
+function hoursOf(duration: { code?: unknown; unit?: unknown } | undefined): number | undefined {
+  if (!isRecord(duration)) return undefined;
+  const code = str(duration.code);
+  if (code !== undefined) return HOURS_PER[code];
+  const unit = str(duration.unit)?.toLowerCase();
+  return unit ? HOURS_PER[UNIT_WORDS[unit] ?? unit] : undefined;
+}
 const RATE_UNITS: Record<string, number> = { 'g/h': 1000 / 60, 'mg/h': 1 / 60, 'mg/min': 1, 'g/min': 1000 };
 
 function rateOf(dosage: Dosage | undefined, dose: DoseReading, productText: string): { rate?: OrderRate; problem?: string } {
@@ -278,7 +294,7 @@ function frequencyOf(order: MedicationRequest, dosage: Dosage | undefined, route
   const count = num(repeat?.count);
   const out: Frequency = {};
   const bounds = repeat?.boundsDuration;
-  const boundsHours = bounds && num(bounds.value) !== undefined ? HOURS_PER[bounds.code ?? bounds.unit ?? ''] : undefined;
+  const boundsHours = bounds && num(bounds.value) !== undefined ? hoursOf(bounds) : undefined;
   if (bounds && boundsHours !== undefined) out.treatmentDays = (bounds.value! * boundsHours) / 24;
   else if (repeat?.boundsPeriod) {
     const start = parseFhirDateTime(repeat.boundsPeriod.start);
@@ -286,7 +302,7 @@ function frequencyOf(order: MedicationRequest, dosage: Dosage | undefined, route
     if (start && end) out.treatmentDays = (end.getTime() - start.getTime()) / 86_400_000;
   }
   const supply = order.dispenseRequest?.expectedSupplyDuration;
-  const supplyHours = supply ? HOURS_PER[supply.code ?? ''] ?? (/^days?$/i.test(supply.unit ?? '') ? 24 : undefined) : undefined;
+  const supplyHours = hoursOf(supply);
   if (out.treatmentDays === undefined && supply && num(supply.value) !== undefined && supplyHours !== undefined) out.treatmentDays = (supply.value! * supplyHours) / 24;
   const durationHours = num(repeat?.duration) !== undefined && repeat?.durationUnit ? repeat.duration! * (HOURS_PER[repeat.durationUnit] ?? 0) : 0;
   // One infusion running longer than the stated bounds still counts its own length.
@@ -299,7 +315,7 @@ function frequencyOf(order: MedicationRequest, dosage: Dosage | undefined, route
     frequency = num(repeat.frequency) ?? 1;
     periodHours = unitHours !== undefined ? (num(repeat.period) ?? 1) * unitHours : undefined;
     if (periodHours === undefined || periodHours === 0 || frequency === 0) return { ...out, problem: 'frequency could not be read' };
-  } else if (repeat?.timeOfDay && repeat.timeOfDay.length > 0) {
+  } else if (Array.isArray(repeat?.timeOfDay) && repeat.timeOfDay.length > 0) {
     frequency = repeat.timeOfDay.length;
     periodHours = 24;
   } else {
@@ -334,7 +350,8 @@ function readOrder(resource: MedicationRequest, position: number, config: RuleCo
   if (!classified) return undefined;
   const dosage = resource.dosageInstruction?.[0];
   const route = routeOf(dosage, product.text);
-  const reference = str(resource.id) ? `MedicationRequest/${resource.id}` : undefined;
+  // Only a valid FHIR id becomes a reference (it is quoted in card text and actions).
+  const reference = typeof resource.id === 'string' && FHIR_ID.test(resource.id) ? `MedicationRequest/${resource.id}` : undefined;
   const dose: DoseReading = classified.salt ? readDose(dosage, product.text, classified.salt, config) : { ok: false, problem: 'not a replacement product' };
   const frequency = frequencyOf(resource, dosage, route);
   const order: MagnesiumOrder = {
@@ -383,7 +400,7 @@ export function readActiveMagnesiumOrders(resources: Resource[], patientId: stri
     if (raw.resourceType !== 'MedicationRequest') continue;
     const resource = raw as MedicationRequest;
     if (!resource.status || !ACTIVE.has(resource.status)) continue;
-    const subject = resource.subject?.reference;
+    const subject = str(isRecord(resource.subject) ? resource.subject.reference : undefined);
     if (subject && subject !== `Patient/${patientId}` && !subject.endsWith(`/Patient/${patientId}`)) continue;
     // A re-signed order in draftOrders is the same order, not a duplicate of itself.
     if (resource.id && draftReferences.has(`MedicationRequest/${resource.id}`)) continue;
