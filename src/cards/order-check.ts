@@ -99,6 +99,19 @@ function wording(f: OrderFinding, a: OrderCheckAssessment, config: RuleConfig): 
         lines: ['Dose and need cannot be checked against a current level. A serum magnesium is offered as a draft order.'],
       };
     case 'renal-dose':
+      if (f.order.route === 'oral') {
+        const severe = a.modifiers.renal?.severity === 'severe';
+        return {
+          summary: fit(
+            severe
+              ? 'Severe renal impairment: oral magnesium is not recommended; discuss with the prescriber or nephrology'
+              : `Magnesium dose too high for renal function: ≈ ${num(v.mmolPerDay ?? 0, 1)} mmol/day ordered, ≤ ${num(v.limitMmolPerDay ?? 0, 1)} suggested`,
+          ),
+          lines: severe
+            ? ['eGFR < 15, CKD 5, ESRD or dialysis: magnesium accumulates. If replacement is needed, IV at ≤ 50 % of the level dose with a recheck after 6 h.']
+            : [`Renal impairment: at most ${Math.round(config.renal.doseFraction * 100)} % of the usual oral dose, in whole tablets, with an earlier recheck.`],
+        };
+      }
       return {
         summary: fit(`Magnesium dose too high for renal function: ${num(v.doseGrams ?? 0)} g ordered, ≤ ${num(v.limitGrams ?? 0)} g suggested`),
         lines: [`Renal impairment: at most ${Math.round(config.renal.doseFraction * 100)} % of the level dose, given slowly, with a recheck after ${config.renal.ivRecheckHours} h.`],

@@ -65,6 +65,7 @@ export interface OrderFinding {
     totalGrams?: number;
     periodHours?: number;
     mmolPerDay?: number;
+    limitMmolPerDay?: number;
     mgPerKg?: number;
     maxMg?: number;
     days?: number;
@@ -264,8 +265,27 @@ export function assessOrders(input: OrderCheckInput, config: RuleConfig, now: Da
     }
     const mmolPerDay = round(order.dose.mmol * order.dosesPerDay, 1);
     const { dailyMmolLow, dailyMmolHigh } = config.oral;
-    if (mmolPerDay <= dailyMmolHigh + EPS && mmolPerDay >= dailyMmolLow - EPS) return;
     const tablets = order.dose.tablets;
+    if (m.renal) {
+      // R-OS-5 (oral): at most half the usual upper daily dose, in whole tablets (R-RENAL-1/3).
+      const limit = round(dailyMmolHigh * config.renal.doseFraction, 1);
+      if (mmolPerDay > limit + EPS || m.renal.severity === 'severe') {
+        const perTablet = tablets ? order.dose.mmol / tablets.count : undefined;
+        const perDay = perTablet ? Math.floor(limit / perTablet + EPS) : 0;
+        const correction: Correction | undefined =
+          perTablet && perDay >= 1 && m.renal.severity !== 'severe' ? { kind: 'oral', tabletsPerDose: 1, dosesPerDay: perDay, mmolPerDay: round(perTablet * perDay, 1) } : undefined;
+        add({
+          kind: 'renal-dose',
+          ruleIds: ['R-OS-5', m.renal.severity === 'severe' ? 'R-RENAL-3' : 'R-RENAL-1'],
+          indicator: 'warning',
+          order,
+          ...(correction ? { correction } : {}),
+          values: { mmolPerDay, limitMmolPerDay: limit },
+        });
+      }
+      return; // the usual range (R-OS-11) is not the target in renal impairment
+    }
+    if (mmolPerDay <= dailyMmolHigh + EPS && mmolPerDay >= dailyMmolLow - EPS) return;
     let correction: Correction | undefined;
     if (tablets) {
       const perTablet = order.dose.mmol / tablets.count;

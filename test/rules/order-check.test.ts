@@ -46,7 +46,7 @@ const rows: Row[] = [
   // R-OS-3
   { name: 'R-OS-3 Mg 1.79: low, no card', resources: [ADULT, mg(1.79)], drafts: [oral(1, 2)], expected: [] },
   { name: 'R-OS-3 Mg 1.8: normal, info', resources: [ADULT, mg(1.8)], drafts: [oral(1, 2)], expected: [['magnesium-normal', 'info']] },
-  { name: 'R-OS-3 Mg normal with renal impairment: warning', resources: [ADULT, mg(2.0), egfr(25)], drafts: [oral(1, 2)], expected: [['magnesium-normal', 'warning']] },
+  { name: 'R-OS-3 Mg normal with renal impairment: warning', resources: [ADULT, mg(2.0), egfr(25)], drafts: [oral(1, 1)], expected: [['magnesium-normal', 'warning']] },
   { name: 'R-OS-3 Mg 2.6: still normal', resources: [ADULT, mg(2.6)], drafts: [oral(1, 2)], expected: [['magnesium-normal', 'info']] },
   { name: 'R-OS-3 Mg 2.7: high, warning', resources: [ADULT, mg(2.7)], drafts: [oral(1, 2)], expected: [['magnesium-high', 'warning']] },
   { name: 'R-OS-3 Mg 4.0: high, critical', resources: [ADULT, mg(4.0)], drafts: [oral(1, 2)], expected: [['magnesium-high', 'critical']] },
@@ -59,6 +59,9 @@ const rows: Row[] = [
   { name: 'R-OS-5 renal dose 2.5 g (> 50 %): warning', resources: [ADULT, mg(1.5), egfr(25)], drafts: [ivDraft({ grams: 2.5, hours: 4 })], expected: [['renal-dose', 'warning']] },
   { name: 'R-OS-5 renal, no level: 20 g in 48 h is allowed', resources: [ADULT, egfr(25)], drafts: [ivDraft({ grams: 2, hours: 2, everyHours: 4.8 })], expected: [['no-recent-level', 'info']] },
   { name: 'R-OS-5 renal, no level: 22 g in 48 h is above 20 g', resources: [ADULT, egfr(25)], drafts: [ivDraft({ grams: 2, hours: 2, everyHours: 4 })], expected: [['no-recent-level', 'info'], ['renal-48h', 'warning']] },
+  { name: 'R-OS-5 oral, renal: 1 capsule daily (≈ 9.9 mmol ≤ 12): nothing', resources: [ADULT, mg(1.5), egfr(25)], drafts: [oral(1, 1)], expected: [] },
+  { name: 'R-OS-5 oral, renal: 2 capsules daily (≈ 19.8 mmol > 12): warning', resources: [ADULT, mg(1.5), egfr(25)], drafts: [oral(1, 2)], expected: [['renal-dose', 'warning']] },
+  { name: 'R-OS-5 oral, severe renal (eGFR 12): no oral magnesium', resources: [ADULT, mg(1.5), egfr(12)], drafts: [oral(1, 1)], expected: [['renal-dose', 'warning']] },
   // R-OS-6
   { name: 'R-OS-6 active oral order of the same route', resources: [ADULT, mg(1.5)], drafts: [oral(1, 2)], active: [{ ...oral(1, 2), id: 'active-1', status: 'active' }], expected: [['duplicate', 'warning']] },
   { name: 'R-OS-6 active IV order does not duplicate an oral draft', resources: [ADULT, mg(1.5)], drafts: [oral(1, 2)], active: [ivDraft({ id: 'a', grams: 2, hours: 2, status: 'active' })], expected: [] },
