@@ -125,7 +125,7 @@ export function renderText(response: CdsResponse): string {
         out.push(`  * ${s.isRecommended ? '[recommended] ' : ''}${s.label}`);
         for (const action of s.actions ?? []) {
           const detail = action.resource ? resourceLine(action.resource) : '';
-          out.push(`      ${action.type} ${action.resource?.resourceType ?? action.resourceId?.join(', ') ?? ''}${detail ? `: ${detail}` : ''}`);
+          out.push(`      ${action.type} ${action.resource?.resourceType ?? action.resourceId ?? ''}${detail ? `: ${detail}` : ''}`);
         }
       }
     }

@@ -195,7 +195,7 @@ function suggestionsFor(f: OrderFinding, ctx: OrderCardContext, uuid: () => stri
       label: f.kind === 'duplicate' ? 'Remove the duplicate magnesium order' : 'Remove this magnesium order',
       uuid: uuid(),
       isRecommended: f.kind !== 'magnesium-normal',
-      actions: [{ type: 'delete', description: `Remove draft ${ref}`, resourceId: [ref] }],
+      actions: [{ type: 'delete', description: `Remove draft ${ref}`, resourceId: ref }],
     });
   }
   if (f.recheck) {

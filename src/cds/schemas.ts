@@ -126,11 +126,16 @@ export const actionSchema = z
     type: z.enum(['create', 'update', 'delete']),
     description: nonEmpty,
     resource: z.looseObject({ resourceType: nonEmpty }).optional(),
-    resourceId: z.array(nonEmpty).min(1).optional(),
+    // CDS Hooks 2.0 § Action: one relative reference (`MedicationRequest/123`), a string, not an array.
+    resourceId: z.string().regex(/^[A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/, 'must be a relative reference Type/id').optional(),
   })
   .refine((a) => a.type === 'delete' || a.resource !== undefined, {
     message: 'create and update actions carry a resource',
     path: ['resource'],
+  })
+  .refine((a) => a.type !== 'delete' || a.resourceId !== undefined, {
+    message: 'delete actions name the resource in resourceId',
+    path: ['resourceId'],
   });
 
 export const suggestionSchema = z.strictObject({

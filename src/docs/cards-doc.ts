@@ -30,7 +30,7 @@ function renderCard(card: Card): string[] {
         const code = r?.code?.text as string | undefined;
         const when = r?.occurrenceDateTime as string | undefined;
         const what = dosage ?? (code ? `${code}${when ? ` at ${when.slice(0, 16).replace('T', ' ')} UTC` : ''}` : '');
-        lines.push(r ? `  - ${action.type} ${r.resourceType ?? ''} (${r.status ?? ''}): ${what}` : `  - ${action.type} ${(action.resourceId ?? []).join(', ')}`);
+        lines.push(r ? `  - ${action.type} ${r.resourceType ?? ''} (${r.status ?? ''}): ${what}` : `  - ${action.type} ${action.resourceId ?? ''}`);
       }
     }
     lines.push('');

@@ -103,7 +103,7 @@ describe('CDS Hooks sandbox Rx View and Rx Sign, replayed', () => {
     expect(cards[0]).toMatchObject({ indicator: 'info' });
     expect(cards[0]!.summary).toMatch(/normal: confirm the indication/);
     expect(cards[0]!.detail).toContain('MedicationRequest/request-123');
-    expect(cards[0]!.suggestions![0]!.actions).toEqual([{ type: 'delete', description: expect.any(String), resourceId: ['MedicationRequest/request-123'] }]);
+    expect(cards[0]!.suggestions![0]!.actions).toEqual([{ type: 'delete', description: expect.any(String), resourceId: 'MedicationRequest/request-123' }]);
   });
 
   test('Rx View with 3 capsules three times daily (≈ 89 mmol/day) and mild hypomagnesemia: above the usual range, update to twice daily', async () => {

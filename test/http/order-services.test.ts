@@ -51,7 +51,7 @@ describe('order services over HTTP', () => {
     // iv-a is fine on its own, but iv-b (unselected) already orders IV magnesium: duplicate.
     expect(onlyA.cards.map((c) => (c.extension as any)['org.magnesium-cds.assessment'].kind)).toEqual(['duplicate']);
     const del = onlyA.cards[0]!.suggestions![0]!.actions![0]!;
-    expect(del).toEqual({ type: 'delete', description: expect.any(String), resourceId: ['MedicationRequest/iv-a'] });
+    expect(del).toEqual({ type: 'delete', description: expect.any(String), resourceId: 'MedicationRequest/iv-a' });
   });
 
   test('no magnesium order, or a draft with no medication yet, is {"cards": []}', async () => {
