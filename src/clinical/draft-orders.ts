@@ -168,7 +168,7 @@ function routeOf(dosage: Dosage | undefined, productText: string): OrderRoute {
 
 /** UCUM codes and unit texts that mean "one tablet or capsule" (the sandbox sends `{pill}`). */
 const COUNT_UNITS = new Set(['{pill}', '{pills}', '{tbl}', '{tablet}', '{tablets}', '{tab}', '{capsule}', '{capsules}', '{cap}', '1', 'tab', 'tabs', 'tablet', 'tablets', 'cap', 'caps', 'capsule', 'capsules', 'pill', 'pills']);
-const MASS_MG: Record<string, number> = { mg: 1, g: 1000, ug: 0.001, mcg: 0.001 };
+const MASS_MG: Record<string, number> = { mg: 1, g: 1000, ug: 0.001, mcg: 0.001, gm: 1000, gram: 1000, grams: 1000, milligram: 1, milligrams: 1 };
 
 function unitOf(q: Quantity | undefined): string | undefined {
   if (!isRecord(q)) return undefined;
@@ -178,19 +178,31 @@ function unitOf(q: Quantity | undefined): string | undefined {
   return (code ?? str(q.unit))?.toLowerCase();
 }
 
+/** Mass words in product names: RxNorm "MG", local names "GM", "gram", "milligrams". */
+const MASS_WORD = '(mg|milligrams?|g|gm|grams?)';
+const massFactor = (word: string) => (word.toLowerCase().startsWith('m') ? 1 : 1000);
+const STRENGTH = new RegExp(`(\\d+(?:\\.\\d+)?)\\s*${MASS_WORD}\\b(?!\\s*\\/)`, 'i');
+const CONCENTRATION = new RegExp(`(\\d+(?:\\.\\d+)?)\\s*${MASS_WORD}\\s*(?:\\/|in|per)\\s*(\\d+(?:\\.\\d+)?)?\\s*ml\\b`, 'i');
+const SULFATE_PERCENT = /\bmagnesium\s+(?:sulfate|sulphate)\s+(\d+(?:\.\d+)?)\s*%/i;
+
 /** "400 MG" (not "500 MG/ML"): the strength per tablet or capsule, in mg. */
 function strengthMg(text: string): number | undefined {
-  const m = /(\d+(?:\.\d+)?)\s*(mg|g)\b(?!\s*\/)/i.exec(text);
-  return m ? Number(m[1]) * (m[2]!.toLowerCase() === 'g' ? 1000 : 1) : undefined;
+  const m = STRENGTH.exec(text);
+  return m ? Number(m[1]) * massFactor(m[2]!) : undefined;
 }
 
-/** "500 MG/ML", "40 mg/mL", "4 G/100 ML", "2 g in 50 mL": mg per mL. */
+/**
+ * "500 MG/ML", "40 mg/mL", "4 GM/100 ML", "2 gram in 50 mL": mg per mL; "magnesium sulfate 50 %"
+ * is w/v (50 g per 100 mL). A diluent's percentage ("dextrose 5 %") is never read as the strength.
+ */
 function concentrationMgPerMl(text: string): number | undefined {
-  const m = /(\d+(?:\.\d+)?)\s*(mg|g)\s*(?:\/|in|per)\s*(\d+(?:\.\d+)?)?\s*ml\b/i.exec(text);
-  if (!m) return undefined;
-  const mg = Number(m[1]) * (m[2]!.toLowerCase() === 'g' ? 1000 : 1);
-  const ml = m[3] ? Number(m[3]) : 1;
-  return ml > 0 ? mg / ml : undefined;
+  const m = CONCENTRATION.exec(text);
+  if (m) {
+    const ml = m[3] ? Number(m[3]) : 1;
+    return ml > 0 ? (Number(m[1]) * massFactor(m[2]!)) / ml : undefined;
+  }
+  const percent = SULFATE_PERCENT.exec(text);
+  return percent ? Number(percent[1]) * 10 : undefined;
 }
 
 function readDose(dosage: Dosage | undefined, productText: string, salt: MagnesiumSalt, config: RuleConfig): DoseReading {

@@ -106,6 +106,20 @@ const updated = (c: Card) => actionsOf(c).find((a) => a.type === 'update')!.reso
 const cases: Case[] = [
   // ---- IV rate (R-OS-1, R-OS-2)
   { name: '2 g premixed bag over 2 h (1 g/h), Mg 1.5: nothing to say', observations: [mg(1.5)], drafts: [ivGrams('iv-1', 2, { value: 2, unit: 'h' }, BAG_2G)], expected: [] },
+  {
+    name: '4 g/100 mL bag at 100 mL/h (4 g/h): faster than needed, update to 1 g/h',
+    observations: [mg(1.4)],
+    drafts: [draft({ id: 'iv-2', text: BAG_4G, route: 'iv', dose: { value: 100, code: 'mL' }, rate: { value: 100, code: 'mL/h' }, repeat: { count: 1 } })],
+    expected: [['rate-above-hourly', 'info']],
+    check: (cards) => {
+      const r = updated(cards[0]!);
+      expect(r.id).toBe('iv-2');
+      expect(r.dosageInstruction[0].doseAndRate[0].rateQuantity).toMatchObject({ value: 1, code: 'g/h' });
+      expect(r.dosageInstruction[0].doseAndRate[0].doseQuantity).toMatchObject({ value: 4, code: 'g' });
+    },
+  },
+  { name: '"magnesium sulfate 50 % injection", 2 mL (1 g) over 5 min: 200 mg/min, critical', observations: [mg(1.5)], drafts: [draft({ id: 'iv-2b', text: 'magnesium sulfate 50 % injection', route: 'iv', dose: { value: 2, code: 'mL' }, over: { value: 5, unit: 'min' }, repeat: { count: 1 } })], expected: [['rate-above-ceiling', 'critical']] },
+  { name: 'local name "2 gram/50 mL", 50 mL over 30 min (4 g/h): above 1 g/h', observations: [mg(1.5)], drafts: [draft({ id: 'iv-2c', text: 'magnesium sulfate in water 2 gram/50 mL IV piggyback', route: 'iv', dose: { value: 50, code: 'mL' }, over: { value: 30, unit: 'min' }, repeat: { count: 1 } })], expected: [['rate-above-hourly', 'info']] },
   { name: '1 g in D5W over 1 h: nothing', observations: [mg(1.6)], drafts: [ivGrams('iv-3b', 1, { value: 1, unit: 'h' }, BAG_1G_D5W)], expected: [] },
   { name: '50 % vial, 4 mL (2 g) over 15 min: 133 mg/min, above 1 g/h only', observations: [mg(1.3)], drafts: [draft({ id: 'iv-4', text: VIAL_50, route: 'iv', dose: { value: 4, code: 'mL' }, over: { value: 15, unit: 'min' }, repeat: { count: 1 } })], expected: [['rate-above-hourly', 'info']] },
   { name: 'rate in mg/min: 2 g at 200 mg/min, critical, update keeps 2 g at 1 g/h over 2 h', observations: [mg(1.5)], drafts: [draft({ id: 'iv-5', text: BAG_2G, route: 'iv', dose: { value: 2, code: 'g' }, rate: { value: 200, code: 'mg/min' }, repeat: { count: 1 } })], expected: [['rate-above-ceiling', 'critical']], check: (cards) => {
