@@ -89,6 +89,8 @@ const ANTACID_LAXATIVE = /\bmagnesium\s+(?:hydroxide|carbonate|trisilicate)\b|\b
 /** RxNorm separates ingredients with " / "; free text with "and", "with", "+" or commas. */
 const SEVERAL_INGREDIENTS = /\s\/\s|\s\+\s|,|\b(?:and|with|plus)\b|\b(?:aluminum|aluminium|simethicone|calcium|zinc|vitamin|multivitamin|famotidine|salicylate|potassium|sodium)\b/;
 const DILUENT = /\b(?:in|with)\s+(?:\d+(?:\.\d+)?\s*(?:%|ml)?\s+){0,2}(?:sterile\s+)?(?:water|dextrose|sodium chloride|saline|d5w|ns)\b/g;
+/** RxNorm names a premixed bag's diluent as a second ingredient: "… 10 MG/ML / Glucose 50 MG/ML", "/ sodium chloride 9 MG/ML". */
+const DILUENT_INGREDIENT = /\s\/\s(?:glucose|dextrose)\s+\d+(?:\.\d+)?\s*(?:mg\/ml|%)|\s\/\s(?:sodium chloride)\s+(?:9\s*mg\/ml|0\.9\s*%)/g;
 const MAGNESIUM_WORD = /\bmagnesium\b|\bmagnesia\b|\bmag-?ox\b|\bslow-?mag\b|\bmag-?tab\b/;
 
 interface ProductText {
@@ -137,7 +139,7 @@ export function classifyProduct(text: string): { kind: MagnesiumProductKind; sal
   const names = lower.split(' | ');
   if (names.some((n) => ANTACID_LAXATIVE.test(n))) return { kind: 'antacid-laxative' };
   // A premixed bag's diluent ("in 0.9 % sodium chloride") is not a second ingredient.
-  const single = names.filter((n) => MAGNESIUM_WORD.test(n)).map((n) => n.replace(DILUENT, ' '));
+  const single = names.filter((n) => MAGNESIUM_WORD.test(n)).map((n) => n.replace(DILUENT_INGREDIENT, ' ').replace(DILUENT, ' '));
   if (single.some((n) => SEVERAL_INGREDIENTS.test(n))) return undefined; // multivitamins, salicylate analgesics …
   for (const [pattern, salt] of SALT_WORDS) if (single.some((n) => pattern.test(n))) return { kind: 'replacement', salt };
   return undefined;
