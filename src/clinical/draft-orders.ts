@@ -333,7 +333,9 @@ function frequencyOf(order: MedicationRequest, dosage: Dosage | undefined, route
     frequency = repeat.timeOfDay.length;
     periodHours = 24;
   } else {
-    const code = asArray(timing?.code?.coding).filter(isRecord).map((c) => str(c.code)?.toUpperCase()).find((c) => c && TIMING_CODES[c] !== undefined);
+    // Coded (GTSAbbreviation), else the code's text as EHRs with local frequency codes send it ("BID", "b.i.d.").
+    const candidates = [...asArray(timing?.code?.coding).filter(isRecord).map((c) => str(c.code)), str(timing?.code?.text)?.slice(0, 20)];
+    const code = candidates.map((c) => c?.toUpperCase().replace(/[\s.]/g, '')).find((c) => c && TIMING_CODES[c] !== undefined);
     if (code) {
       frequency = TIMING_CODES[code]!;
       periodHours = 24;

@@ -232,6 +232,8 @@ const cases: Case[] = [
     check: (cards) => expect(updated(cards[0]!).dosageInstruction[0].timing.repeat).toMatchObject({ frequency: 2, period: 1, periodUnit: 'd' }),
   },
   { name: 'MgO 400 mg, dose unit "1", once daily (QD): below range, info', observations: [mg(1.5)], drafts: [draft({ id: 'po-12', text: MGO_TAB, rxnorm: '198741', route: 'oral', dose: { value: 1, code: '1' }, timingCode: { code: 'QD' } })], expected: [['oral-below-range', 'info']] },
+  { name: 'MgO 400 mg BID as a local timing code with text "BID" only: in range, nothing', observations: [mg(1.5)], drafts: [draft({ id: 'po-13', text: MGO_TAB, rxnorm: '198741', route: 'oral', dose: { value: 1, code: '{tbl}' }, timingCode: { text: 'BID' } })], expected: [] },
+  { name: 'MgO 400 mg "t.i.d." as text only: above range', observations: [mg(1.5)], drafts: [draft({ id: 'po-13b', text: MGO_TAB, rxnorm: '198741', route: 'oral', dose: { value: 1, code: '{tbl}' }, timingCode: { text: 't.i.d.' } })], expected: [['oral-above-range', 'warning']] },
   { name: 'MgO 800 mg as mass (mg) twice daily: ≈ 39.7 mmol/day, above range', observations: [mg(1.5)], drafts: [draft({ id: 'po-14', text: MGO_TAB, rxnorm: '198741', route: 'oral', dose: { value: 800, code: 'mg' }, repeat: { frequency: 2, period: 1, periodUnit: 'd' } })], expected: [['oral-above-range', 'warning']] },
   { name: 'IV dose in "vial": dose could not be read, info', observations: [mg(1.5)], drafts: [draft({ id: 'iv-23', text: VIAL_50, route: 'iv', dose: { value: 1, unit: 'vial', system: 'urn:oid:1.2.840.114350.1.13.0.1.7.4.698288.310' }, over: { value: 1, unit: 'h' }, repeat: { count: 1 } })], expected: [['dose-unreadable', 'info']] },
 
