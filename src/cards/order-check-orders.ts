@@ -67,6 +67,13 @@ export function correctedDraft(order: MagnesiumOrder, correction: Correction, co
       dosage.text = `magnesium sulfate ${mg ? `${num(correction.mg, 0)} mg` : `${num(correction.grams)} g`} IV over ${num(hours)} h (${num(rate.value)} ${rate.code})`;
       break;
     }
+    case 'iv-continuous-rate': {
+      // Only the rate changes; the bag and how long it runs stay as ordered.
+      const rate = ucum(correction.gramsPerHour, 'g/h');
+      dosage.doseAndRate = [{ rateQuantity: rate }];
+      dosage.text = `magnesium sulfate continuous IV infusion at ${num(rate.value)} g/h`;
+      break;
+    }
     case 'iv-dose': {
       const d = levelDoseDosage(correction.dose);
       dosage.doseAndRate = [d.doseAndRate];

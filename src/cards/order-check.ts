@@ -49,6 +49,13 @@ function magnesiumLine(a: OrderCheckAssessment, config: RuleConfig): string {
   return `Latest serum magnesium: ${md(valueWithConversion(mg.result))}, drawn ${when(mg.result.effective)} (${age(mg.ageHours)})${fresh ? '' : `, older than ${config.results.freshHours} h`}.`;
 }
 
+/** R-OS-1/2: what the slower order is: the same dose over longer, or the same infusion at 1 g/h. */
+function slowerLine(f: OrderFinding, config: RuleConfig): string {
+  const doseGrams = f.values?.doseGrams ?? 0;
+  if (f.order.continuous) return `Suggested: the same continuous infusion at ${num(config.iv.maxGramsPerHour)} g/h.`;
+  return `Suggested: the same ${num(doseGrams)} g at ${num(config.iv.maxGramsPerHour)} g/h (over ${num(doseGrams / config.iv.maxGramsPerHour)} h).`;
+}
+
 /** Summary and explanation per finding (no thresholds decided here: the numbers come from the rules). */
 function wording(f: OrderFinding, a: OrderCheckAssessment, config: RuleConfig): { summary: string; lines: string[] } {
   const v = f.values ?? {};
@@ -59,7 +66,7 @@ function wording(f: OrderFinding, a: OrderCheckAssessment, config: RuleConfig): 
         summary: `IV magnesium faster than ${config.iv.maxMgPerMinute} mg/min (${num(v.mgPerMinute ?? 0, 0)} mg/min ordered): slow to ≤ ${num(config.iv.maxGramsPerHour)} g/h`,
         lines: [
           `The ordered rate is ${num(v.mgPerMinute ?? 0, 0)} mg/min (${num(v.gramsPerHour ?? 0)} g/h). The label limit outside emergencies is ${config.iv.maxMgPerMinute} mg/min; only torsades de pointes, cardiac arrest or eclampsia justify a faster push, and none is recorded.`,
-          `Suggested: the same ${num(v.doseGrams ?? 0)} g at ${num(config.iv.maxGramsPerHour)} g/h (over ${num((v.doseGrams ?? 0) / config.iv.maxGramsPerHour)} h).`,
+          slowerLine(f, config),
         ],
       };
     case 'rate-above-hourly':
@@ -67,7 +74,7 @@ function wording(f: OrderFinding, a: OrderCheckAssessment, config: RuleConfig): 
         summary: `IV magnesium at ${num(v.gramsPerHour ?? 0)} g/h is faster than needed: up to half may be lost in urine`,
         lines: [
           `Non-emergency IV magnesium works best at ≤ ${num(config.iv.maxGramsPerHour)} g/h: a faster infusion raises the serum level briefly and much of it is excreted before it reaches the cells.`,
-          `Suggested: the same ${num(v.doseGrams ?? 0)} g over ${num((v.doseGrams ?? 0) / config.iv.maxGramsPerHour)} h.`,
+          slowerLine(f, config),
         ],
       };
     case 'rate-unreadable':
@@ -178,7 +185,9 @@ function suggestionsFor(f: OrderFinding, ctx: OrderCardContext, uuid: () => stri
     const label =
       f.correction.kind === 'oral'
         ? `Change to 1 ${f.correction.dosesPerDay === 1 ? 'once' : f.correction.dosesPerDay === 2 ? 'twice' : `${f.correction.dosesPerDay} times`} daily (≈ ${num(f.correction.mmolPerDay, 1)} mmol/day)`
-        : f.correction.kind === 'iv-rate'
+        : f.correction.kind === 'iv-continuous-rate'
+          ? `Run the infusion at ${num(f.correction.gramsPerHour)} g/h`
+          : f.correction.kind === 'iv-rate'
           ? `Give ${num(f.correction.grams)} g at ${num(f.correction.gramsPerHour)} g/h (over ${num(f.correction.hours)} h)`
           : f.correction.kind === 'iv-mg'
             ? `Change to ${num(f.correction.mg, 0)} mg over ${num(f.correction.hours)} h`

@@ -53,6 +53,11 @@ export interface MagnesiumOrder {
   rate?: OrderRate;
   /** Problem reading the rate of an IV order (no rate and no duration, or an unknown unit). */
   rateProblem?: string;
+  /**
+   * A continuous IV infusion: a rate and no dose per administration (e.g. a 20 g/500 mL bag at
+   * 50 mL/h). Its amount is the rate × the hours it runs; the rate and totals are checked, not a dose.
+   */
+  continuous?: boolean;
   /** Average doses per day (frequency ÷ period); undefined when no timing could be read. */
   dosesPerDay?: number;
   /** Doses that can fall within 24 h and 48 h (one when a one-off order has no timing). */
@@ -386,6 +391,9 @@ function readOrder(resource: MedicationRequest, position: number, config: RuleCo
     const { rate, problem } = rateOf(dosage, dose, product.text);
     if (rate) order.rate = rate;
     if (problem) order.rateProblem = problem;
+    const repeat = dosage?.timing?.repeat;
+    const scheduled = repeat?.count !== undefined || repeat?.frequency !== undefined || repeat?.period !== undefined || dosage?.timing?.code !== undefined;
+    if (rate?.from === 'rateQuantity' && !dosage?.doseAndRate?.[0]?.doseQuantity && !scheduled) order.continuous = true;
   }
   if (frequency.perDay !== undefined) order.dosesPerDay = frequency.perDay;
   if (frequency.in24h !== undefined) order.dosesIn24h = frequency.in24h;

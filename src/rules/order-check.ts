@@ -19,6 +19,8 @@ import { round } from './shared/numbers';
 export type Correction =
   /** Same dose, slower: at most 1 g/h (R-OS-1, R-OS-2). */
   | { kind: 'iv-rate'; grams: number; gramsPerHour: number; hours: number }
+  /** A continuous infusion (rate, no dose) run at most at 1 g/h (R-OS-1, R-OS-2). */
+  | { kind: 'iv-continuous-rate'; gramsPerHour: number }
   /** The renal or per-kg level dose (R-OS-5, R-OS-7). */
   | { kind: 'iv-dose'; dose: IvLevelDose }
   /** A child's dose capped at the per-kg maximum when no level dose applies (R-OS-7). */
@@ -98,7 +100,13 @@ export interface OrderCheckAssessment {
 
 const EPS = 1e-9;
 const grams = (o: MagnesiumOrder) => (o.dose.ok ? o.dose.saltMg / 1000 : 0);
-const isIvSulfate = (o: MagnesiumOrder) => o.kind === 'replacement' && o.route === 'iv' && o.salt === 'sulfate' && o.dose.ok;
+const isIvSulfate = (o: MagnesiumOrder) => o.kind === 'replacement' && o.route === 'iv' && o.salt === 'sulfate' && (o.dose.ok || (o.continuous === true && o.rate !== undefined));
+
+/** Grams an IV order gives within `hours`: doses × dose, or for a continuous infusion rate × the hours it runs. */
+function ivGramsWithin(o: MagnesiumOrder, hours: 24 | 48): number {
+  if (o.continuous && o.rate) return o.rate.gramsPerHour * Math.min(hours, o.treatmentDays !== undefined ? o.treatmentDays * 24 : hours);
+  return grams(o) * ((hours === 24 ? o.dosesIn24h : o.dosesIn48h) ?? 1);
+}
 
 /** R-OS-1: recorded torsades/arrest, or (pre-)eclampsia among the pregnancy conditions. */
 function emergencyIndication(m: Modifiers, config: RuleConfig): boolean {
@@ -114,7 +122,7 @@ function emergencyIndication(m: Modifiers, config: RuleConfig): boolean {
 /** Total IV magnesium sulfate (grams) the orders give within a window of `hours` (24 or 48). */
 function ivTotal(orders: MagnesiumOrder[], hours: 24 | 48): number {
   return round(
-    orders.filter(isIvSulfate).reduce((sum, o) => sum + grams(o) * ((hours === 24 ? o.dosesIn24h : o.dosesIn48h) ?? 1), 0),
+    orders.filter(isIvSulfate).reduce((sum, o) => sum + ivGramsWithin(o, hours), 0),
     3,
   );
 }
@@ -173,7 +181,7 @@ export function assessOrders(input: OrderCheckInput, config: RuleConfig, now: Da
     if (child?.neonate) add({ kind: 'neonate', ruleIds: ['R-OS-7', 'R-PED-2'], indicator: 'warning', order });
     else if (child && !child.weight) add({ kind: 'child-no-weight', ruleIds: ['R-OS-7', 'R-PED-1'], indicator: 'warning', order });
 
-    if (!order.dose.ok) {
+    if (!order.dose.ok && !order.continuous) {
       add({ kind: 'dose-unreadable', ruleIds: ['R-OS-11'], indicator: 'info', order, problem: order.dose.problem });
       if (order.route === 'oral') checkOralSevere(order);
       continue;
@@ -194,6 +202,7 @@ export function assessOrders(input: OrderCheckInput, config: RuleConfig, now: Da
     const doseGrams = grams(order);
     const slower = (): Correction => {
       const gramsPerHour = config.iv.maxGramsPerHour;
+      if (order.continuous) return { kind: 'iv-continuous-rate', gramsPerHour };
       return { kind: 'iv-rate', grams: doseGrams, gramsPerHour, hours: round(doseGrams / gramsPerHour, 3) };
     };
     if (order.rate) {
@@ -211,7 +220,7 @@ export function assessOrders(input: OrderCheckInput, config: RuleConfig, now: Da
     // R-OS-5: renal impairment: above the renal level dose, or more than the 48 h cap.
     if (m.renal && !m.pediatric) {
       const renalIds = ['R-OS-5', m.renal.severity === 'severe' ? 'R-RENAL-3' : 'R-RENAL-1'];
-      if (levelDose?.kind === 'dose' && doseGrams > levelDose.grams + EPS) {
+      if (levelDose?.kind === 'dose' && !order.continuous && doseGrams > levelDose.grams + EPS) {
         add({ kind: 'renal-dose', ruleIds: renalIds, indicator: 'warning', order, correction: { kind: 'iv-dose', dose: levelDose }, values: { doseGrams, limitGrams: levelDose.grams } });
       } else {
         const total48 = ivTotal(allIv, 48);
@@ -221,7 +230,7 @@ export function assessOrders(input: OrderCheckInput, config: RuleConfig, now: Da
     }
 
     // R-OS-7: a child's dose above the per-kg maximum (50 mg/kg, at most 2 g).
-    const weight = m.pediatric && !m.pediatric.neonate ? m.pediatric.weight?.result.value : undefined;
+    const weight = m.pediatric && !m.pediatric.neonate && !order.continuous ? m.pediatric.weight?.result.value : undefined;
     if (weight !== undefined) {
       const p = config.pediatric;
       const maxMg = Math.min(p.ivMgPerKgHigh * weight, p.ivMaxGramsPerDose * 1000);

@@ -201,6 +201,25 @@ const cases: Case[] = [
   { name: '4 g over 4 h every 4 h (24 g/24 h): under the cap', observations: [mg(1.0)], drafts: [ivGrams('iv-20', 4, { value: 4, unit: 'h' }, BAG_4G, { repeat: { frequency: 1, period: 4, periodUnit: 'h' } })], expected: [] },
   { name: '8 g over 8 h every 4 h (48 g/24 h): above the 40 g cap', observations: [mg(1.0)], drafts: [ivGrams('iv-21', 8, { value: 8, unit: 'h' }, BAG_20G, { repeat: { frequency: 1, period: 4, periodUnit: 'h' } })], expected: [['above-24h-max', 'critical']] },
   {
+    name: 'pre-eclampsia: 20 g/500 mL bag as a continuous infusion at 50 mL/h (2 g/h) for 6 days: 48 g/24 h, pregnancy caveat',
+    observations: [mg(1.7)],
+    conditions: [PREGNANT, PRE_ECLAMPSIA],
+    drafts: [draft({ id: 'iv-24', text: BAG_20G, route: 'iv', rate: { value: 50, code: 'mL/h' }, repeat: { boundsDuration: { value: 6, unit: 'd', system: UCUM_SYSTEM, code: 'd' } } })],
+    expected: [['above-24h-max', 'critical'], ['pregnancy-infusion', 'warning']],
+  },
+  { name: 'continuous infusion at 25 mL/h of 20 g/500 mL (1 g/h) for 12 h: nothing', observations: [mg(1.4)], drafts: [draft({ id: 'iv-25', text: BAG_20G, route: 'iv', rate: { value: 25, code: 'mL/h' }, repeat: { boundsDuration: { value: 12, unit: 'h', system: UCUM_SYSTEM, code: 'h' } } })], expected: [] },
+  {
+    name: 'continuous infusion at 100 mL/h of 20 g/500 mL (4 g/h): above 1 g/h and 96 g/24 h; update runs it at 1 g/h',
+    observations: [mg(1.4)],
+    drafts: [draft({ id: 'iv-26', text: BAG_20G, route: 'iv', rate: { value: 100, code: 'mL/h' } })],
+    expected: [['above-24h-max', 'critical'], ['rate-above-hourly', 'info']],
+    check: (cards) => {
+      const r = updated(cards[1]!);
+      expect(r.id).toBe('iv-26');
+      expect(r.dosageInstruction[0].doseAndRate).toEqual([{ rateQuantity: expect.objectContaining({ value: 1, code: 'g/h' }) }]);
+    },
+  },
+  {
     name: 'pre-eclampsia maintenance 1 g/h for 7 days: pregnancy caveat',
     observations: [mg(1.7)],
     conditions: [PREGNANT, PRE_ECLAMPSIA],
