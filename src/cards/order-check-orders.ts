@@ -50,6 +50,9 @@ function withoutEmptyMembers(value: unknown): unknown {
   return entries.length > 0 ? Object.fromEntries(entries) : undefined;
 }
 
+/** "once daily", "twice daily", "3 times daily". */
+export const timesDaily = (perDay: number) => `${perDay === 1 ? 'once' : perDay === 2 ? 'twice' : `${perDay} times`} daily`;
+
 /** The draft with the correction applied; every other member is kept as sent (empty members dropped). */
 export function correctedDraft(order: MagnesiumOrder, correction: Correction, config: RuleConfig): MedicationRequest {
   const resource = structuredClone(order.resource);
@@ -87,7 +90,7 @@ export function correctedDraft(order: MagnesiumOrder, correction: Correction, co
       dosage.doseAndRate = [{ doseQuantity: { ...(q ?? {}), value: correction.tabletsPerDose } }];
       Object.assign(repeat, { frequency: correction.dosesPerDay, period: 1, periodUnit: 'd' });
       delete repeat.frequencyMax;
-      dosage.text = `${order.product}: 1 by mouth ${correction.dosesPerDay === 1 ? 'once' : correction.dosesPerDay === 2 ? 'twice' : `${correction.dosesPerDay} times`} daily (≈ ${num(correction.mmolPerDay, 1)} mmol Mg/day)`;
+      dosage.text = `${order.product}: ${correction.tabletsPerDose} by mouth ${timesDaily(correction.dosesPerDay)} (≈ ${num(correction.mmolPerDay, 1)} mmol Mg/day)`;
       break;
     }
   }

@@ -8,7 +8,7 @@ import type { OrderCheckAssessment, OrderFinding } from '../rules/order-check';
 import { INDICATOR_RANK } from '../rules/shared/numbers';
 import { age, list, md, num, valueWithConversion, when } from './format';
 import { labServiceRequest, type OrderContext } from './orders';
-import { correctedDraft, ivLevelDoseDraft } from './order-check-orders';
+import { correctedDraft, ivLevelDoseDraft, timesDaily } from './order-check-orders';
 
 /**
  * Order-check findings → CDS cards (R-OS-1 … R-OS-11). One card per finding; each names the draft
@@ -184,7 +184,7 @@ function suggestionsFor(f: OrderFinding, ctx: OrderCardContext, uuid: () => stri
   if (f.correction && ref) {
     const label =
       f.correction.kind === 'oral'
-        ? `Change to 1 ${f.correction.dosesPerDay === 1 ? 'once' : f.correction.dosesPerDay === 2 ? 'twice' : `${f.correction.dosesPerDay} times`} daily (≈ ${num(f.correction.mmolPerDay, 1)} mmol/day)`
+        ? `Change to ${f.correction.tabletsPerDose} ${timesDaily(f.correction.dosesPerDay)} (≈ ${num(f.correction.mmolPerDay, 1)} mmol/day)`
         : f.correction.kind === 'iv-continuous-rate'
           ? `Run the infusion at ${num(f.correction.gramsPerHour)} g/h`
           : f.correction.kind === 'iv-rate'

@@ -226,6 +226,10 @@ export const ruleConfigSchema = z
         'Per salt: mmol Mg per gram as labelled (R-OS-11)',
       ),
       pregnancyMaxInfusionDays: d(positive, 'In pregnancy, IV magnesium running longer than this many days gets the fetal-harm caveat (R-OS-9, R-PREG-1)'),
+      oralCorrection: d(
+        z.strictObject({ maxTabletsPerDose: d(z.number().int().positive(), 'tablets or capsules'), maxDosesPerDay: d(z.number().int().positive(), 'doses') }),
+        'Bounds of a corrected oral regimen (R-OS-5, R-OS-11): no correction is offered when the usual dose needs more',
+      ),
       obstetricIndication: d(
         z.strictObject({ codes: d(z.array(z.string().min(1)), 'SNOMED CT or ICD-10 codes'), text: d(z.array(z.string().min(1)), 'lower-case phrases') }),
         'Recorded (pre-)eclampsia among the pregnancy conditions: an emergency indication that allows IV magnesium faster than 150 mg/min (R-OS-1)',
@@ -393,6 +397,7 @@ export const defaultRuleConfig: RuleConfig = {
       gluconate: { mmolPerGram: 2.41, form: 'Mg(C6H11O7)2 anhydrous (414.6 g/mol)', verified: false },
     },
     pregnancyMaxInfusionDays: 5,
+    oralCorrection: { maxTabletsPerDose: 2, maxDosesPerDay: 4 },
     // 398254007 pre-eclampsia (in the pregnancy set); 15938005 eclampsia and O14/O15 ICD-10 (unverified here).
     obstetricIndication: { codes: ['398254007', '15938005', 'O14*', 'O15*'], text: ['eclampsia'] },
   },

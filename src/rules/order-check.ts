@@ -127,6 +127,27 @@ function ivTotal(orders: MagnesiumOrder[], hours: 24 | 48): number {
   );
 }
 
+/**
+ * A corrected oral regimen with the draft's own tablet, within the configured bounds (whole tablets,
+ * at most N per dose and M doses a day) and a daily amount in [low, high]: the fewest tablets per
+ * dose, then the fewest doses (1 tablet twice daily for MgO 400 mg, R-ORAL-2); `most` first takes
+ * the largest daily amount (renal limits). Undefined when none fits (e.g. a low-strength tablet).
+ */
+function oralRegimen(perTablet: number, low: number, high: number, prefer: 'fewest' | 'most', config: RuleConfig): Correction | undefined {
+  const { maxTabletsPerDose, maxDosesPerDay } = config.orderCheck.oralCorrection;
+  const fits: Array<{ t: number; d: number; mmol: number }> = [];
+  for (let t = 1; t <= maxTabletsPerDose; t++) {
+    for (let d = 1; d <= maxDosesPerDay; d++) {
+      const mmol = perTablet * t * d;
+      if (mmol >= low - EPS && mmol <= high + EPS) fits.push({ t, d, mmol });
+    }
+  }
+  // Stable sort: the loops already order by tablets per dose, then doses per day.
+  if (prefer === 'most') fits.sort((a, b) => b.mmol - a.mmol);
+  const best = fits[0];
+  return best ? { kind: 'oral', tabletsPerDose: best.t, dosesPerDay: best.d, mmolPerDay: round(best.mmol, 1) } : undefined;
+}
+
 export function assessOrders(input: OrderCheckInput, config: RuleConfig, now: Date): OrderCheckAssessment {
   const { facts, drafts, checked, active } = input;
   const m = assessModifiers(facts, config, now);
@@ -280,9 +301,7 @@ export function assessOrders(input: OrderCheckInput, config: RuleConfig, now: Da
       const limit = round(dailyMmolHigh * config.renal.doseFraction, 1);
       if (mmolPerDay > limit + EPS || m.renal.severity === 'severe') {
         const perTablet = tablets ? order.dose.mmol / tablets.count : undefined;
-        const perDay = perTablet ? Math.floor(limit / perTablet + EPS) : 0;
-        const correction: Correction | undefined =
-          perTablet && perDay >= 1 && m.renal.severity !== 'severe' ? { kind: 'oral', tabletsPerDose: 1, dosesPerDay: perDay, mmolPerDay: round(perTablet * perDay, 1) } : undefined;
+        const correction = perTablet && m.renal.severity !== 'severe' ? oralRegimen(perTablet, 0, limit, 'most', config) : undefined;
         add({
           kind: 'renal-dose',
           ruleIds: ['R-OS-5', m.renal.severity === 'severe' ? 'R-RENAL-3' : 'R-RENAL-1'],
@@ -296,11 +315,7 @@ export function assessOrders(input: OrderCheckInput, config: RuleConfig, now: Da
     }
     if (mmolPerDay <= dailyMmolHigh + EPS && mmolPerDay >= dailyMmolLow - EPS) return;
     let correction: Correction | undefined;
-    if (tablets) {
-      const perTablet = order.dose.mmol / tablets.count;
-      const perDay = Math.ceil(dailyMmolLow / perTablet - EPS);
-      if (perDay >= 1 && perTablet * perDay <= dailyMmolHigh + EPS) correction = { kind: 'oral', tabletsPerDose: 1, dosesPerDay: perDay, mmolPerDay: round(perTablet * perDay, 1) };
-    }
+    if (tablets) correction = oralRegimen(order.dose.mmol / tablets.count, dailyMmolLow, dailyMmolHigh, 'fewest', config);
     const above = mmolPerDay > dailyMmolHigh;
     add({
       kind: above ? 'oral-above-range' : 'oral-below-range',

@@ -254,6 +254,19 @@ const cases: Case[] = [
   { name: 'MgO 400 mg BID as a local timing code with text "BID" only: in range, nothing', observations: [mg(1.5)], drafts: [draft({ id: 'po-13', text: MGO_TAB, rxnorm: '198741', route: 'oral', dose: { value: 1, code: '{tbl}' }, timingCode: { text: 'BID' } })], expected: [] },
   { name: 'MgO 400 mg "t.i.d." as text only: above range', observations: [mg(1.5)], drafts: [draft({ id: 'po-13b', text: MGO_TAB, rxnorm: '198741', route: 'oral', dose: { value: 1, code: '{tbl}' }, timingCode: { text: 't.i.d.' } })], expected: [['oral-above-range', 'warning']] },
   { name: 'MgO 800 mg as mass (mg) twice daily: ≈ 39.7 mmol/day, above range', observations: [mg(1.5)], drafts: [draft({ id: 'po-14', text: MGO_TAB, rxnorm: '198741', route: 'oral', dose: { value: 800, code: 'mg' }, repeat: { frequency: 2, period: 1, periodUnit: 'd' } })], expected: [['oral-above-range', 'warning']] },
+  {
+    name: 'magnesium chloride SR 64 mg, 2 tablets twice daily: below range, and no correction beyond 2 tablets 4 times daily is offered',
+    observations: [mg(1.5)],
+    drafts: [draft({ id: 'po-15', text: 'magnesium chloride 64 MG Delayed Release Oral Tablet', route: 'oral', dose: { value: 2, code: '{tbl}' }, repeat: { frequency: 2, period: 1, periodUnit: 'd' } })],
+    expected: [['oral-below-range', 'info']],
+    check: (cards) => {
+      for (const a of actionsOf(cards[0]!).filter((x) => x.type === 'update')) {
+        const dosage = (a.resource as any).dosageInstruction[0];
+        expect(dosage.doseAndRate[0].doseQuantity.value).toBeLessThanOrEqual(2);
+        expect(dosage.timing.repeat.frequency).toBeLessThanOrEqual(4);
+      }
+    },
+  },
   { name: 'IV dose in "vial": dose could not be read, info', observations: [mg(1.5)], drafts: [draft({ id: 'iv-23', text: VIAL_50, route: 'iv', dose: { value: 1, unit: 'vial', system: 'urn:oid:1.2.840.114350.1.13.0.1.7.4.698288.310' }, over: { value: 1, unit: 'h' }, repeat: { count: 1 } })], expected: [['dose-unreadable', 'info']] },
 
   // ---- what is not a replacement order
