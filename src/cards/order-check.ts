@@ -130,7 +130,7 @@ function wording(f: OrderFinding, a: OrderCheckAssessment, config: RuleConfig): 
       };
     case 'duplicate':
       return {
-        summary: fit(`Duplicate magnesium order: ${f.order.route === 'iv' ? 'IV' : 'oral'} magnesium is already ordered`),
+        summary: fit(`Duplicate magnesium order: ${f.order.route === 'iv' ? 'IV' : f.order.route === 'im' ? 'IM' : 'oral'} magnesium is already ordered`),
         lines: [`Already ordered: ${md(f.duplicateOf ?? 'another magnesium order')}. Confirm it was given and recheck before adding another.`],
       };
     case 'child-dose-above-max':

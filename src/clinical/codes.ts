@@ -206,6 +206,7 @@ export const TABLET_FORM = { system: 'http://terminology.hl7.org/CodeSystem/v3-o
 export const ROUTES = {
   iv: { system: SYSTEMS.snomed, code: '47625008', display: 'Intravenous route' },
   oral: { system: SYSTEMS.snomed, code: '26643006', display: 'Oral route' },
+  im: { system: SYSTEMS.snomed, code: '78421000', display: 'Intramuscular route' },
 } as const;
 
 /**

@@ -13,7 +13,8 @@ import type { RuleConfig } from '../rules/config';
  */
 
 export type MagnesiumSalt = 'sulfate' | 'oxide' | 'chloride' | 'citrate' | 'glycinate' | 'lactate' | 'aspartate' | 'gluconate';
-export type OrderRoute = 'iv' | 'oral' | 'unknown';
+/** IM magnesium (e.g. an obstetric regimen) has no infusion rate: it is never read as IV. */
+export type OrderRoute = 'iv' | 'im' | 'oral' | 'unknown';
 
 /** What a draft's medication is: a replacement salt (R-OS-1..11), an antacid/laxative (R-OS-3 only), or neither. */
 export type MagnesiumProductKind = 'replacement' | 'antacid-laxative';
@@ -153,6 +154,7 @@ export function classifyProduct(text: string): { kind: MagnesiumProductKind; sal
 // ------------------------------------------------------------------ route
 
 const IV_WORDS = /\b(?:injection|injectable|infusion|intravenous|iv|premix(?:ed)?|in water|for injection|in dextrose|in sodium chloride)\b/;
+const IM_WORDS = /\b(?:intramuscular|im)\b/;
 const ORAL_WORDS = /\b(?:oral|tablet|capsule|chewable|by mouth|po|caplet)\b/;
 
 function routeOf(dosage: Dosage | undefined, productText: string): OrderRoute {
@@ -160,7 +162,9 @@ function routeOf(dosage: Dosage | undefined, productText: string): OrderRoute {
   const codes = asArray(route?.coding).filter(isRecord).map((c) => str(c.code));
   if (codes.includes(ROUTES.iv.code)) return 'iv';
   if (codes.includes(ROUTES.oral.code)) return 'oral';
+  if (codes.includes(ROUTES.im.code)) return 'im';
   const words = `${route?.text ?? ''} ${asArray(route?.coding).filter(isRecord).map((c) => str(c.display) ?? '').join(' ')}`.toLowerCase();
+  if (IM_WORDS.test(words)) return 'im';
   if (IV_WORDS.test(words)) return 'iv';
   if (ORAL_WORDS.test(words)) return 'oral';
   const lower = productText.toLowerCase();

@@ -35,7 +35,7 @@ interface DraftOptions {
   id: string;
   text: string;
   rxnorm?: string;
-  route?: 'iv' | 'oral';
+  route?: 'iv' | 'oral' | Record<string, unknown>;
   dose?: { value: number; code?: string; unit?: string; system?: string };
   rate?: { value: number; code: string };
   /** Infusion duration (timing.repeat.duration). */
@@ -65,7 +65,7 @@ function draft(o: DraftOptions): Record<string, unknown> {
     medicationCodeableConcept: { coding: [{ system: RXNORM, code: o.rxnorm ?? '0', display: o.text }], text: o.text },
     dosageInstruction: [
       {
-        ...(o.route ? { route: o.route === 'iv' ? IV_ROUTE : ORAL_ROUTE } : {}),
+        ...(o.route ? { route: o.route === 'iv' ? IV_ROUTE : o.route === 'oral' ? ORAL_ROUTE : o.route } : {}),
         ...(Object.keys(timing).length > 0 ? { timing } : {}),
         ...(Object.keys(doseAndRate).length > 0 ? { doseAndRate: [doseAndRate] } : {}),
       },
@@ -131,6 +131,8 @@ const cases: Case[] = [
   } },
   { name: 'torsades recorded: 2 g over 5 min is the emergency exception', observations: [mg(1.5)], conditions: [TORSADES], drafts: [ivGrams('iv-6', 2, { value: 5, unit: 'min' }, BAG_2G)], expected: [] },
   { name: 'pre-eclampsia: 4 g loading over 15 min is not flagged, nor the normal level', observations: [mg(1.9)], conditions: [PREGNANT, PRE_ECLAMPSIA], drafts: [ivGrams('iv-7', 4, { value: 15, unit: 'min' })], expected: [] },
+  { name: 'IM magnesium sulfate 5 g (50 % vial) with pre-eclampsia: no IV rate card, no conversion to an infusion', observations: [mg(1.7)], conditions: [PREGNANT, PRE_ECLAMPSIA], drafts: [draft({ id: 'im-1', text: VIAL_50, route: { coding: [{ system: 'http://snomed.info/sct', code: '78421000' }], text: 'Intramuscular' }, dose: { value: 5, code: 'g' }, repeat: { count: 1 } })], expected: [] },
+  { name: 'IM magnesium sulfate 2 g by route text "IM", Mg 1.5, no emergency: no rate card', observations: [mg(1.5)], drafts: [draft({ id: 'im-2', text: VIAL_50, route: { text: 'IM' }, dose: { value: 2, code: 'g' }, repeat: { count: 1 } })], expected: [] },
   { name: 'IV dose with no rate and no duration: rate named as unreadable, not guessed', observations: [mg(1.5)], drafts: [draft({ id: 'iv-8', text: BAG_2G, route: 'iv', dose: { value: 2, code: 'g' } })], expected: [['rate-unreadable', 'info']] },
 
   // ---- level (R-OS-3, R-OS-4)
