@@ -154,6 +154,7 @@ export function classifyProduct(text: string): { kind: MagnesiumProductKind; sal
 // ------------------------------------------------------------------ route
 
 const IV_WORDS = /\b(?:injection|injectable|infusion|intravenous|iv|premix(?:ed)?|in water|for injection|in dextrose|in sodium chloride)\b/;
+const ORAL_ONLY_SALTS = new Set<MagnesiumSalt>(['oxide', 'citrate', 'glycinate', 'lactate', 'aspartate']);
 const IM_WORDS = /\b(?:intramuscular|im)\b/;
 const ORAL_WORDS = /\b(?:oral|tablet|capsule|chewable|by mouth|po|caplet)\b/;
 
@@ -374,7 +375,10 @@ function readOrder(resource: MedicationRequest, position: number, config: RuleCo
   const classified = classifyProduct(product.text);
   if (!classified) return undefined;
   const dosage = resource.dosageInstruction?.[0];
-  const route = routeOf(dosage, product.text);
+  const stated = routeOf(dosage, product.text);
+  // Magnesium oxide, citrate, glycinate, lactate and aspartate exist only as oral products: a draft
+  // that names no route ("magnesium oxide 400 mg", 1 twice daily) is still an oral order.
+  const route = stated === 'unknown' && classified.salt && ORAL_ONLY_SALTS.has(classified.salt) ? 'oral' : stated;
   // Only a valid FHIR id becomes a reference (it is quoted in card text and actions).
   const reference = typeof resource.id === 'string' && FHIR_ID.test(resource.id) ? `MedicationRequest/${resource.id}` : undefined;
   const dose: DoseReading = classified.salt ? readDose(dosage, product.text, classified.salt, config) : { ok: false, problem: 'not a replacement product' };
