@@ -195,6 +195,7 @@ const MASS_WORD = '(mg|milligrams?|g|gm|grams?)';
 const massFactor = (word: string) => (word.toLowerCase().startsWith('m') ? 1 : 1000);
 const STRENGTH = new RegExp(`(\\d+(?:\\.\\d+)?)\\s*${MASS_WORD}\\b(?!\\s*\\/)`, 'i');
 const CONCENTRATION = new RegExp(`(\\d+(?:\\.\\d+)?)\\s*${MASS_WORD}\\s*(?:\\/|in|per)\\s*(\\d+(?:\\.\\d+)?)?\\s*ml\\b`, 'i');
+const ELEMENTAL_LABEL = /\belemental\b|\(\s*as\s+(?:magnesium\s+)?(?:oxide|chloride|citrate|(?:bis)?glycinate|lactate|aspartate|gluconate)\b/i;
 const SULFATE_PERCENT = /\bmagnesium\s+(?:sulfate|sulphate)\s+(\d+(?:\.\d+)?)\s*%/i;
 
 /** "400 MG" (not "500 MG/ML"): the strength per tablet or capsule, in mg. */
@@ -218,7 +219,10 @@ function concentrationMgPerMl(text: string): number | undefined {
 }
 
 function readDose(dosage: Dosage | undefined, productText: string, salt: MagnesiumSalt, config: RuleConfig): DoseReading {
-  const conversion = config.orderCheck.saltMmolPerGram[salt];
+  // An oral product labelled by its magnesium content ("magnesium 120 mg (as glycinate)", "elemental")
+  // states elemental mg, not the salt's mass (§2).
+  const elemental = salt !== 'sulfate' && ELEMENTAL_LABEL.test(productText);
+  const conversion = elemental ? { mmolPerGram: config.orderCheck.elementalMmolPerGram } : config.orderCheck.saltMmolPerGram[salt];
   const toReading = (saltMg: number, basis: 'tablets' | 'mass' | 'volume', tablets?: { count: number; strengthMg: number }): DoseReading => ({
     ok: true,
     saltMg,

@@ -225,6 +225,7 @@ export const ruleConfigSchema = z
         >),
         'Per salt: mmol Mg per gram as labelled (R-OS-11)',
       ),
+      elementalMmolPerGram: d(positive, 'mmol per gram of elemental magnesium (1000 / 24.305), for oral products labelled by their magnesium content ("elemental", "as …") (R-OS-11)'),
       pregnancyMaxInfusionDays: d(positive, 'In pregnancy, IV magnesium running longer than this many days gets the fetal-harm caveat (R-OS-9, R-PREG-1)'),
       oralCorrection: d(
         z.strictObject({ maxTabletsPerDose: d(z.number().int().positive(), 'tablets or capsules'), maxDosesPerDay: d(z.number().int().positive(), 'doses') }),
@@ -396,6 +397,7 @@ export const defaultRuleConfig: RuleConfig = {
       aspartate: { mmolPerGram: 3.08, form: 'Mg L-aspartate dihydrate (324.5 g/mol)', verified: false },
       gluconate: { mmolPerGram: 2.41, form: 'Mg(C6H11O7)2 anhydrous (414.6 g/mol)', verified: false },
     },
+    elementalMmolPerGram: 41.14,
     pregnancyMaxInfusionDays: 5,
     oralCorrection: { maxTabletsPerDose: 2, maxDosesPerDay: 4 },
     // 398254007 pre-eclampsia (in the pregnancy set); 15938005 eclampsia and O14/O15 ICD-10 (unverified here).
