@@ -133,6 +133,7 @@ const cases: Case[] = [
   { name: 'pre-eclampsia: 4 g loading over 15 min is not flagged, nor the normal level', observations: [mg(1.9)], conditions: [PREGNANT, PRE_ECLAMPSIA], drafts: [ivGrams('iv-7', 4, { value: 15, unit: 'min' })], expected: [] },
   { name: 'IM magnesium sulfate 5 g (50 % vial) with pre-eclampsia: no IV rate card, no conversion to an infusion', observations: [mg(1.7)], conditions: [PREGNANT, PRE_ECLAMPSIA], drafts: [draft({ id: 'im-1', text: VIAL_50, route: { coding: [{ system: 'http://snomed.info/sct', code: '78421000' }], text: 'Intramuscular' }, dose: { value: 5, code: 'g' }, repeat: { count: 1 } })], expected: [] },
   { name: 'IM magnesium sulfate 2 g by route text "IM", Mg 1.5, no emergency: no rate card', observations: [mg(1.5)], drafts: [draft({ id: 'im-2', text: VIAL_50, route: { text: 'IM' }, dose: { value: 2, code: 'g' }, repeat: { count: 1 } })], expected: [] },
+  { name: 'eclampsia recorded alone (SNOMED 15938005, no pregnancy code): 4 g over 15 min is the emergency exception', observations: [mg(1.9)], conditions: [condition({ snomed: '15938005', text: 'Eclampsia' })], drafts: [ivGrams('iv-7b', 4, { value: 15, unit: 'min' })], expected: [] },
   { name: 'IV dose with no rate and no duration: rate named as unreadable, not guessed', observations: [mg(1.5)], drafts: [draft({ id: 'iv-8', text: BAG_2G, route: 'iv', dose: { value: 2, code: 'g' } })], expected: [['rate-unreadable', 'info']] },
 
   // ---- level (R-OS-3, R-OS-4)
