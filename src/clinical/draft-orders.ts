@@ -91,7 +91,8 @@ const SALT_WORDS: Array<[RegExp, MagnesiumSalt]> = [
   [/\bmagnesium\s+gluconate\b/, 'gluconate'],
 ];
 /** Magnesium salts sold as antacids or laxatives (R-OS-3 "do not give" only). */
-const ANTACID_LAXATIVE = /\bmagnesium\s+(?:hydroxide|carbonate|trisilicate)\b|\bmilk of magnesia\b|\bantacid\b|\blaxative\b/;
+const ANTACID_LAXATIVE =
+  /\bmagnesium\s+(?:hydroxide|carbonate|trisilicate)\b|\bmilk of magnesia\b|\bantacid\b|\blaxative\b|\bepsom\b|\bmagnesium\s+citrate\b.*\b(?:oral\s+)?(?:solution|liquid)\b/;
 /** RxNorm separates ingredients with " / "; free text with "and", "with", "+" or commas. */
 const SEVERAL_INGREDIENTS = /\s\/\s|\s\+\s|,|\b(?:and|with|plus)\b|\b(?:aluminum|aluminium|simethicone|calcium|zinc|vitamin|multivitamin|famotidine|salicylate|potassium|sodium)\b/;
 const DILUENT = /\b(?:in|with)\s+(?:\d+(?:\.\d+)?\s*(?:%|ml)?\s+){0,2}(?:sterile\s+)?(?:water|dextrose|sodium chloride|saline|d5w|ns)\b/g;
