@@ -1,3 +1,4 @@
+import nock from 'nock';
 import request from 'supertest';
 import type { Card } from '../../src/cds/schemas';
 import { condition, expectValidCdsResponse, observation, testApp } from '../helpers';
@@ -328,5 +329,24 @@ describe('the response self-check knows the 2.0 Action shape', () => {
     expect(() => expectValidCdsResponse(card({ type: 'delete', description: 'd', resourceId: ['MedicationRequest/request-123'] }))).toThrow(/resourceId/);
     expect(() => expectValidCdsResponse(card({ type: 'delete', description: 'd', resourceId: 'request-123' }))).toThrow(/resourceId/);
     expect(() => expectValidCdsResponse(card({ type: 'delete', description: 'd' }))).toThrow(/resourceId/);
+  });
+});
+
+describe('the sandbox as it runs against an open FHIR server', () => {
+  afterEach(() => nock.cleanAll());
+
+  test('Rx Sign with the observations key dropped (search failed) and fhirServer without fhirAuthorization: read from the server, no token sent', async () => {
+    const fhir = nock('http://127.0.0.1:8090', { badheaders: ['authorization'] })
+      .get('/fhir/Observation')
+      .query(true)
+      .reply(200, { resourceType: 'Bundle', type: 'searchset', total: 1, entry: [{ search: { mode: 'match' }, resource: mg(2.2) }] });
+    const body = orderRequest({ drafts: [sandboxDraft()], omit: ['observations'] });
+    body.fhirServer = 'http://127.0.0.1:8090/fhir';
+    const res = await request(app).post(SIGN).send(body);
+    expect(res.status).toBe(200);
+    expect(fhir.isDone()).toBe(true);
+    const { cards } = expectValidCdsResponse(res.body);
+    expect(cards.map((c) => [kindOf(c), c.indicator])).toEqual([['magnesium-normal', 'info']]);
+    expect(actionsOf(cards[0]!)).toEqual([{ type: 'delete', description: expect.any(String), resourceId: 'MedicationRequest/request-123' }]);
   });
 });
