@@ -341,9 +341,12 @@ function frequencyOf(order: MedicationRequest, dosage: Dosage | undefined, route
   let frequency: number | undefined;
   if (repeat && (repeat.period !== undefined || repeat.frequency !== undefined)) {
     const unitHours = HOURS_PER[repeat.periodUnit ?? 'd'];
-    frequency = num(repeat.frequency) ?? 1;
-    periodHours = unitHours !== undefined ? (num(repeat.period) ?? 1) * unitHours : undefined;
-    if (periodHours === undefined || periodHours === 0 || frequency === 0) return { ...out, problem: 'frequency could not be read' };
+    // An absent frequency or period means 1 (FHIR Timing); a present one that is not a number is not guessed.
+    const stated = (v: unknown) => (v === undefined ? 1 : num(v));
+    frequency = stated(repeat.frequency);
+    const period = stated(repeat.period);
+    periodHours = unitHours !== undefined && period !== undefined ? period * unitHours : undefined;
+    if (frequency === undefined || periodHours === undefined || periodHours === 0 || frequency === 0) return { ...out, problem: 'frequency could not be read' };
   } else if (Array.isArray(repeat?.timeOfDay) && repeat.timeOfDay.length > 0) {
     frequency = repeat.timeOfDay.length;
     periodHours = 24;
