@@ -49,6 +49,34 @@ export const patientViewContextSchema = z.looseObject({
 
 export type PatientViewContext = z.infer<typeof patientViewContextSchema>;
 
+/** Draft orders are bounded: an order screen holds a handful, never thousands. */
+export const MAX_DRAFT_ORDERS = 100;
+
+/**
+ * order-select / order-sign 1.0 `draftOrders` (CH-18): a Bundle of draft resources. The 1.0.1
+ * examples and the sandbox send no `type`; the library head adds "collection": both pass.
+ */
+const draftOrdersSchema = z.looseObject({
+  resourceType: z.literal('Bundle'),
+  entry: z.array(z.looseObject({ resource: fhirResourceSchema.optional() })).max(MAX_DRAFT_ORDERS).optional(),
+});
+
+/** order-sign 1.0 context (cds-hooks-library order-sign.md). */
+export const orderSignContextSchema = z.looseObject({
+  userId: z.string().min(1),
+  patientId: z.string().regex(fhirIdPattern, 'must be a FHIR logical id (1-64 of A-Z a-z 0-9 - .)'),
+  encounterId: z.string().min(1).optional(),
+  draftOrders: draftOrdersSchema,
+});
+
+/** order-select 1.0 context: as order-sign, plus the `Type/id` references of the selected drafts. */
+export const orderSelectContextSchema = orderSignContextSchema.extend({
+  selections: z.array(z.string().min(1).max(200)).max(MAX_DRAFT_ORDERS),
+});
+
+export type OrderSignContext = z.infer<typeof orderSignContextSchema>;
+export type OrderSelectContext = z.infer<typeof orderSelectContextSchema>;
+
 // ---------------------------------------------------------------- feedback
 
 const codingSchema = z.looseObject({

@@ -71,11 +71,12 @@ export const defaultPregnancyConditions: ConceptSet = {
     '41587001', // Third trimester pregnancy U
     '16356006', // Multiple pregnancy U
     '398254007', // Pre-eclampsia U
+    '15938005', // Eclampsia U (R-OS-1: an emergency indication for fast IV magnesium)
   ],
   // ICD-10(-CM): pregnant state, supervision of (high-risk) pregnancy, weeks of gestation, and the
   // pregnancy chapters O10-O48 (not O00-O08 abortive outcomes, not labour, delivery or puerperium).
   icd10: ['Z33.1', 'Z34*', 'Z35*', 'Z3A*', 'O09*', 'O1*', 'O2*', 'O3*', 'O4*'],
-  text: ['pregnant', 'pregnancy', 'pre-eclampsia', 'preeclampsia', 'gestation'],
+  text: ['pregnant', 'pregnancy', 'pre-eclampsia', 'preeclampsia', 'eclampsia', 'gestation'],
 };
 
 /** R-RENAL-1: CKD stage 4-5, ESRD, dialysis. */
@@ -206,6 +207,7 @@ export const TABLET_FORM = { system: 'http://terminology.hl7.org/CodeSystem/v3-o
 export const ROUTES = {
   iv: { system: SYSTEMS.snomed, code: '47625008', display: 'Intravenous route' },
   oral: { system: SYSTEMS.snomed, code: '26643006', display: 'Oral route' },
+  im: { system: SYSTEMS.snomed, code: '78421000', display: 'Intramuscular route' },
 } as const;
 
 /**

@@ -12,6 +12,8 @@ import { loadRegistry } from '../services/registry';
  */
 
 export const PUBLIC_CASES_DIR = join(__dirname, '..', '..', 'fixtures', 'cases', 'public');
+/** Example order-select / order-sign requests for the order services' section. */
+export const ORDER_EXAMPLES_DIR = join(__dirname, '..', '..', 'fixtures', 'orders');
 
 const INDICATOR_LABEL: Record<string, string> = { info: 'INFO', warning: 'WARNING', critical: 'CRITICAL' };
 
@@ -28,7 +30,7 @@ function renderCard(card: Card): string[] {
         const code = r?.code?.text as string | undefined;
         const when = (r?.occurrenceDateTime ?? r?.occurrencePeriod?.start) as string | undefined;
         const what = dosage ?? (code ? `${code}${when ? ` at ${when.slice(0, 16).replace('T', ' ')} UTC` : ''}` : '');
-        lines.push(`  - ${action.type} ${r?.resourceType ?? ''} (${r?.status ?? ''}): ${what}`);
+        lines.push(r ? `  - ${action.type} ${r.resourceType ?? ''} (${r.status ?? ''}): ${what}` : `  - ${action.type} ${action.resourceId ?? ''}`);
       }
     }
     lines.push('');
@@ -69,5 +71,22 @@ export async function renderCardsDoc(): Promise<string> {
     if (result.response.cards.length === 0) lines.push('No cards (`{"cards": []}`).', '');
     for (const card of result.response.cards) lines.push(...renderCard(card));
   }
+  lines.push(...(await orderExamples(deps)));
   return lines.join('\n');
+}
+
+/** The order services' cards for fixtures/orders (same clock and configuration). */
+async function orderExamples(deps: Parameters<typeof invokeService>[2]): Promise<string[]> {
+  const registry = loadRegistry();
+  const byHook = new Map([...registry.values()].map((s) => [s.definition.hook, s]));
+  const lines = ['# Order services', '', 'Cards of `magnesium-order-select` and `magnesium-order-sign` for the examples in `fixtures/orders` (same clock and configuration).', ''];
+  for (const file of readdirSync(ORDER_EXAMPLES_DIR).filter((f) => /^o\d+.*\.json$/.test(f)).sort()) {
+    const example = JSON.parse(readFileSync(join(ORDER_EXAMPLES_DIR, file), 'utf8'));
+    const service = byHook.get(example.request.hook)!;
+    const result = await invokeService(service, example.request, deps);
+    lines.push(`## ${file.replace(/\.json$/, '')} (${service.definition.id})`, '', `*${example.description}*`, '');
+    if (result.response.cards.length === 0) lines.push('No cards (`{"cards": []}`).', '');
+    for (const card of result.response.cards) lines.push(...renderCard(card));
+  }
+  return lines;
 }

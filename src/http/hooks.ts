@@ -67,7 +67,7 @@ export function hookRoutes(ctx: AppContext, json: RequestHandler): Router {
       });
       res.json(result.response);
       metrics.prefetch(result.provenance);
-      for (const card of cards) metrics.card(card.indicator, result.ruleIds);
+      for (const card of cards) metrics.card(card.indicator, (card.uuid && result.ruleIdsByCard?.[card.uuid]) || result.ruleIds);
       recordIssued(store, logger, service.definition.id, String(body.hookInstance), result, now());
     } catch (error) {
       next(error);
@@ -87,7 +87,7 @@ function recordIssued(store: FeedbackStore, logger: Logger, serviceId: string, h
       hookInstance: hookInstance.slice(0, 100),
       kind: result.assessment,
       indicator: c.indicator,
-      ruleIds: result.ruleIds,
+      ruleIds: result.ruleIdsByCard?.[c.uuid!] ?? result.ruleIds,
       issuedAt: issuedAt.toISOString(),
       ...(c.suggestions ? { suggestionTags: suggestionTags(c.suggestions) } : {}),
     }));

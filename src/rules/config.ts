@@ -63,6 +63,12 @@ const premixedProduct = z.strictObject({
   verified: d(z.boolean(), 'whether the RxNorm code was verified in a public source'),
 });
 
+const saltRow = z.strictObject({
+  mmolPerGram: d(positive, 'mmol elemental magnesium per gram of the salt'),
+  form: d(z.string().min(1), 'the chemical form the conversion assumes'),
+  verified: d(z.boolean(), 'whether the conversion was checked against a source (clinical-rules.md §2)'),
+});
+
 const labCoding = z.strictObject({
   system: d(z.string().min(1), 'code system'),
   code: d(z.string().min(1), 'code'),
@@ -269,6 +275,25 @@ export const ruleConfigSchema = z
         creatinine: d(labCoding, 'Code ordered with a stale-result recheck (R-DATA-3)'),
       }),
     }),
+    orderCheck: z.strictObject({
+      saltMmolPerGram: d(
+        z.strictObject(Object.fromEntries(['sulfate', 'oxide', 'chloride', 'citrate', 'glycinate', 'lactate', 'aspartate', 'gluconate'].map((salt) => [salt, saltRow])) as Record<
+          'sulfate' | 'oxide' | 'chloride' | 'citrate' | 'glycinate' | 'lactate' | 'aspartate' | 'gluconate',
+          typeof saltRow
+        >),
+        'Per salt: mmol Mg per gram as labelled (R-OS-11)',
+      ),
+      elementalMmolPerGram: d(positive, 'mmol per gram of elemental magnesium (1000 / 24.305), for oral products labelled by their magnesium content ("elemental", "as …") (R-OS-11)'),
+      pregnancyMaxInfusionDays: d(positive, 'In pregnancy, IV magnesium running longer than this many days gets the fetal-harm caveat (R-OS-9, R-PREG-1)'),
+      oralCorrection: d(
+        z.strictObject({ maxTabletsPerDose: d(z.number().int().positive(), 'tablets or capsules'), maxDosesPerDay: d(z.number().int().positive(), 'doses') }),
+        'Bounds of a corrected oral regimen (R-OS-5, R-OS-11): no correction is offered when the usual dose needs more',
+      ),
+      obstetricIndication: d(
+        z.strictObject({ codes: d(z.array(z.string().min(1)), 'SNOMED CT or ICD-10 codes'), text: d(z.array(z.string().min(1)), 'lower-case phrases') }),
+        'Recorded (pre-)eclampsia among the pregnancy conditions: an emergency indication that allows IV magnesium faster than 150 mg/min (R-OS-1)',
+      ),
+    }),
   })
   .superRefine((c, ctx) => {
     const m = c.magnesium;
@@ -443,6 +468,24 @@ export const defaultRuleConfig: RuleConfig = {
     depletingIngredients: defaultDepletingIngredients,
     oralMagnesiumNames: defaultOralMagnesiumNames,
     labOrders: defaultLabOrders,
+  },
+  orderCheck: {
+    // Molar mass per magnesium atom of the labelled form (clinical-rules.md §2 for sulfate and oxide).
+    saltMmolPerGram: {
+      sulfate: { mmolPerGram: 4.06, form: 'MgSO4·7H2O (246.5 g/mol)', verified: true },
+      oxide: { mmolPerGram: 24.8, form: 'MgO (40.3 g/mol)', verified: true },
+      chloride: { mmolPerGram: 4.92, form: 'MgCl2·6H2O (203.3 g/mol)', verified: false },
+      citrate: { mmolPerGram: 6.65, form: 'Mg3(C6H5O7)2 anhydrous (451.1 g/mol, 3 Mg)', verified: false },
+      glycinate: { mmolPerGram: 5.8, form: 'Mg(C2H4NO2)2 bisglycinate (172.4 g/mol)', verified: false },
+      lactate: { mmolPerGram: 4.19, form: 'Mg(C3H5O3)2·2H2O (238.5 g/mol)', verified: false },
+      aspartate: { mmolPerGram: 3.08, form: 'Mg L-aspartate dihydrate (324.5 g/mol)', verified: false },
+      gluconate: { mmolPerGram: 2.41, form: 'Mg(C6H11O7)2 anhydrous (414.6 g/mol)', verified: false },
+    },
+    elementalMmolPerGram: 41.14,
+    pregnancyMaxInfusionDays: 5,
+    oralCorrection: { maxTabletsPerDose: 2, maxDosesPerDay: 4 },
+    // 398254007 pre-eclampsia (in the pregnancy set); 15938005 eclampsia and O14/O15 ICD-10 (unverified here).
+    obstetricIndication: { codes: ['398254007', '15938005', 'O14*', 'O15*'], text: ['eclampsia'] },
   },
 };
 

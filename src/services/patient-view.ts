@@ -1,38 +1,20 @@
-import { CdsError } from '../cds/errors';
-import { gatherData } from '../cds/prefetch';
 import { patientViewContextSchema } from '../cds/schemas';
-import { extractFacts } from '../clinical/facts';
 import { assessHypomagnesemia } from '../rules/replacement';
 import { buildCards } from '../cards/replacement';
-import type { ServiceHandler } from './registry';
+import { pipelineService } from './pipeline';
 
 /**
- * The patient-view service: data → facts → rules → cards.
+ * The patient-view service: data → facts → replacement rules → cards.
  * Patient and observations are required; conditions and medications refine the advice, and
  * when they cannot be read the card says what was not checked.
  */
-export const patientViewService: ServiceHandler = {
+export const patientViewService = pipelineService({
+  hook: 'patient-view',
+  contextSchema: patientViewContextSchema,
   requiredPrefetch: ['patient', 'observations'],
-
-  async evaluate(request, definition, deps) {
-    const context = patientViewContextSchema.safeParse(request.context);
-    if (!context.success) {
-      const fields = context.error.issues.map((i) => ['context', ...i.path].join('.'));
-      throw new CdsError('CDS_INVALID_REQUEST', `Invalid patient-view context: ${context.error.issues.map((i) => `${['context', ...i.path].join('.')} ${i.message}`).join('; ')}`, fields);
-    }
-    const { patientId, encounterId } = context.data;
-    const now = deps.now();
-    const data = await gatherData(request, {
-      templates: definition.prefetch ?? {},
-      requiredKeys: this.requiredPrefetch,
-      limits: deps.fhirLimits,
-      mayCallFhirServer: deps.mayCallFhirServer,
-    });
-    const facts = extractFacts(data.resources, patientId, deps.factIndex, now);
+  evaluate({ context, facts, unavailable, now, deps }) {
+    const { patientId, encounterId } = context;
     const assessment = assessHypomagnesemia(facts, deps.rules, now);
-    const unavailable = Object.entries(data.provenance)
-      .filter(([, p]) => p === 'failed')
-      .map(([key]) => key);
     const cards = buildCards(assessment, {
       config: deps.rules,
       patientId,
@@ -42,10 +24,9 @@ export const patientViewService: ServiceHandler = {
       ...(deps.uuid ? { uuid: deps.uuid } : {}),
     });
     return {
-      response: { cards },
-      provenance: data.provenance,
+      cards,
       ruleIds: assessment.ruleIds,
       assessment: assessment.kind === 'replacement' || assessment.kind === 'stale' ? `${assessment.kind}:${assessment.tier}` : assessment.kind,
     };
   },
-};
+});

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { HookRequest } from '../cds/schemas';
 import type { ServiceDeps, ServiceResult } from './types';
 import { patientViewService } from './patient-view';
+import { orderSelectService, orderSignService } from './order-check';
 
 /**
  * Service id → handler. Discovery and routing both read this registry, and the discovery
@@ -32,6 +33,8 @@ export interface ServiceHandler {
 
 export const handlers: Record<string, ServiceHandler> = {
   hypomagnesemia: patientViewService,
+  'magnesium-order-select': orderSelectService,
+  'magnesium-order-sign': orderSignService,
 };
 
 export const DISCOVERY_FILE = join(__dirname, '..', '..', 'cds-services.json');

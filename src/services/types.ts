@@ -21,4 +21,6 @@ export interface ServiceResult {
   provenance: Record<string, Provenance>;
   ruleIds: string[];
   assessment: string;
+  /** Rule IDs per card uuid when one response's cards come from different rules (order checks). */
+  ruleIdsByCard?: Record<string, string[]>;
 }

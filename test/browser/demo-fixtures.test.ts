@@ -102,9 +102,9 @@ describe('demo routes', () => {
     expect(file.headers['content-security-policy']).toContain("default-src 'self'");
   });
 
-  test('discovery still lists only the real service, and unknown paths are still OperationOutcome 404s', async () => {
+  test('discovery still lists only the real services, and unknown paths are still OperationOutcome 404s', async () => {
     const discovery = await request(app).get('/cds-services');
-    expect(discovery.body.services.map((s: { id: string }) => s.id)).toEqual(['hypomagnesemia']);
+    expect(discovery.body.services.map((s: { id: string }) => s.id)).toEqual(['hypomagnesemia', 'magnesium-order-select', 'magnesium-order-sign']);
     const missing = await request(app).get('/demo/patients/99-nobody.json');
     expect(missing.status).toBe(404);
     expect(missing.body.resourceType).toBe('OperationOutcome');

@@ -1,0 +1,127 @@
+import type { Dosage, MedicationRequest } from 'fhir/r4';
+import { ROUTES, SYSTEMS } from '../clinical/codes';
+import type { MagnesiumOrder } from '../clinical/draft-orders';
+import type { Correction } from '../rules/order-check';
+import type { RuleConfig } from '../rules/config';
+import { premixedBagFor, type IvLevelDose } from '../rules/shared/iv-dose';
+import { num } from './format';
+import type { OrderContext } from './orders';
+
+/**
+ * The FHIR resources the order-check suggestions carry: the draft corrected as a whole resource
+ * (same id, for `update`), and the IV level-dose draft created beside an oral-only order (R-OS-10).
+ */
+
+const ucum = (value: number, code: string) => ({ value: Number(value.toFixed(3)), unit: code, system: SYSTEMS.ucum, code });
+
+type DoseAndRate = NonNullable<Dosage['doseAndRate']>[number];
+
+/** Dose, rate, infusion time and cap of an IV level dose, in mg for a child's dose below 1 g (R-PED-2). */
+function levelDoseDosage(dose: IvLevelDose): { doseAndRate: DoseAndRate; hours: number; text: string; maxDosePerPeriod: Dosage['maxDosePerPeriod'] } {
+  const mg = dose.unit === 'mg';
+  const amount = mg ? ucum(dose.mg, 'mg') : ucum(dose.grams, 'g');
+  const rate = mg ? ucum(dose.mg / dose.infusionHours, 'mg/h') : ucum(dose.rateGramsPerHour, 'g/h');
+  const doseText = mg ? `${num(dose.mg, 0)} mg` : `${num(dose.grams)} g`;
+  return {
+    doseAndRate: { doseQuantity: amount, rateQuantity: rate },
+    hours: dose.infusionHours,
+    text: `magnesium sulfate ${doseText} (${num(dose.mmol, 1)} mmol) IV over ${num(dose.infusionHours)} h`,
+    maxDosePerPeriod: {
+      numerator: ucum(dose.maxDosePerPeriod.grams, 'g'),
+      denominator: ucum(dose.maxDosePerPeriod.periodHours, 'h'),
+    },
+  };
+}
+
+/**
+ * JSON without null, "", [] or {} members (recursively): FHIR forbids them, and a response must
+ * not carry them (CH-02), so a draft that arrived with some is returned without them.
+ */
+function withoutEmptyMembers(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    const items = value.map(withoutEmptyMembers).filter((v) => v !== undefined);
+    return items.length > 0 ? items : undefined;
+  }
+  if (value === null || value === '') return undefined;
+  if (typeof value !== 'object') return value;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .map(([k, v]) => [k, withoutEmptyMembers(v)] as const)
+    .filter(([, v]) => v !== undefined);
+  return entries.length > 0 ? Object.fromEntries(entries) : undefined;
+}
+
+/** "once daily", "twice daily", "3 times daily". */
+export const timesDaily = (perDay: number) => `${perDay === 1 ? 'once' : perDay === 2 ? 'twice' : `${perDay} times`} daily`;
+
+/** The draft with the correction applied; every other member is kept as sent (empty members dropped). */
+export function correctedDraft(order: MagnesiumOrder, correction: Correction, config: RuleConfig): MedicationRequest {
+  const resource = structuredClone(order.resource);
+  const dosage: Dosage = { ...(resource.dosageInstruction?.[0] ?? {}) };
+  const repeat = { ...(dosage.timing?.repeat ?? {}) };
+  switch (correction.kind) {
+    case 'iv-rate':
+    case 'iv-mg': {
+      const mg = correction.kind === 'iv-mg';
+      const hours = correction.hours;
+      const amount = mg ? ucum(correction.mg, 'mg') : ucum(correction.grams, 'g');
+      const rate = mg ? ucum(correction.mg / hours, 'mg/h') : ucum(correction.gramsPerHour, 'g/h');
+      dosage.doseAndRate = [{ doseQuantity: amount, rateQuantity: rate }];
+      Object.assign(repeat, { duration: Number(hours.toFixed(3)), durationUnit: 'h' });
+      dosage.text = `magnesium sulfate ${mg ? `${num(correction.mg, 0)} mg` : `${num(correction.grams)} g`} IV over ${num(hours)} h (${num(rate.value)} ${rate.code})`;
+      break;
+    }
+    case 'iv-continuous-rate': {
+      // Only the rate changes; the bag and how long it runs stay as ordered.
+      const rate = ucum(correction.gramsPerHour, 'g/h');
+      dosage.doseAndRate = [{ rateQuantity: rate }];
+      dosage.text = `magnesium sulfate continuous IV infusion at ${num(rate.value)} g/h`;
+      break;
+    }
+    case 'iv-dose': {
+      const d = levelDoseDosage(correction.dose);
+      dosage.doseAndRate = [d.doseAndRate];
+      Object.assign(repeat, { duration: Number(d.hours.toFixed(3)), durationUnit: 'h' });
+      dosage.maxDosePerPeriod = d.maxDosePerPeriod;
+      dosage.text = d.text;
+      break;
+    }
+    case 'oral': {
+      const q = order.resource.dosageInstruction?.[0]?.doseAndRate?.[0]?.doseQuantity;
+      dosage.doseAndRate = [{ doseQuantity: { ...(q ?? {}), value: correction.tabletsPerDose } }];
+      Object.assign(repeat, { frequency: correction.dosesPerDay, period: 1, periodUnit: 'd' });
+      delete repeat.frequencyMax;
+      dosage.text = `${order.product}: ${correction.tabletsPerDose} by mouth ${timesDaily(correction.dosesPerDay)} (≈ ${num(correction.mmolPerDay, 1)} mmol Mg/day)`;
+      break;
+    }
+  }
+  dosage.timing = { ...(dosage.timing ?? {}), repeat };
+  resource.dosageInstruction = [dosage, ...(Array.isArray(resource.dosageInstruction) ? resource.dosageInstruction.slice(1) : [])];
+  return withoutEmptyMembers(resource) as MedicationRequest;
+}
+
+/** R-OS-10: the IV level dose as a new draft, in the smallest premixed bag that holds it (R-IV-3). */
+export function ivLevelDoseDraft(dose: IvLevelDose, config: RuleConfig, ctx: OrderContext): MedicationRequest {
+  const bag = premixedBagFor(dose.grams, config);
+  const d = levelDoseDosage(dose);
+  return {
+    resourceType: 'MedicationRequest',
+    status: 'draft',
+    intent: 'proposal',
+    medicationCodeableConcept: {
+      coding: [{ system: SYSTEMS.rxnorm, code: bag.rxnorm, display: bag.display }],
+      text: `${bag.display}${bag.verified ? '' : ' (RxNorm code unverified)'}`,
+    },
+    subject: { reference: `Patient/${ctx.patientId}` },
+    ...(ctx.encounterId ? { encounter: { reference: `Encounter/${ctx.encounterId}` } } : {}),
+    authoredOn: ctx.now.toISOString(),
+    dosageInstruction: [
+      {
+        text: `${d.text}, not faster than ${num(config.iv.maxGramsPerHour)} g/h`,
+        route: { coding: [{ ...ROUTES.iv }], text: 'IV' },
+        timing: { repeat: { count: 1, duration: Number(d.hours.toFixed(3)), durationUnit: 'h' } },
+        doseAndRate: [d.doseAndRate],
+        maxDosePerPeriod: d.maxDosePerPeriod,
+      },
+    ],
+  };
+}
