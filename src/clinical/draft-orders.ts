@@ -98,6 +98,8 @@ const SEVERAL_INGREDIENTS = /\s\/\s|\s\+\s|,|\b(?:and|with|plus)\b|\b(?:aluminum
 const DILUENT = /\b(?:in|with)\s+(?:\d+(?:\.\d+)?\s*(?:%|ml)?\s+){0,2}(?:sterile\s+)?(?:water|dextrose|sodium chloride|saline|d5w|ns)\b/g;
 /** RxNorm names a premixed bag's diluent as a second ingredient: "… 10 MG/ML / Glucose 50 MG/ML", "/ sodium chloride 9 MG/ML". */
 const DILUENT_INGREDIENT = /\s\/\s(?:glucose|dextrose)\s+\d+(?:\.\d+)?\s*(?:mg\/ml|%)|\s\/\s(?:sodium chloride)\s+(?:9\s*mg\/ml|0\.9\s*%)/g;
+/** A comma before a strength, form or route ("magnesium sulfate, 50 % injection") separates no ingredients. */
+const DESCRIPTIVE_COMMA = /,(?=\s*(?:\d|usp\b|premix|inj|tab|cap|oral|solution|film|extended|delayed|sustained|ivpb|iv\b|in\b|for\b))/g;
 const MAGNESIUM_WORD = /\bmagnesium\b|\bmagnesia\b|\bmag-?ox\b|\bslow-?mag\b|\bmag-?tab\b/;
 
 interface ProductText {
@@ -146,7 +148,7 @@ export function classifyProduct(text: string): { kind: MagnesiumProductKind; sal
   const names = lower.split(' | ');
   if (names.some((n) => ANTACID_LAXATIVE.test(n))) return { kind: 'antacid-laxative' };
   // A premixed bag's diluent ("in 0.9 % sodium chloride") is not a second ingredient.
-  const single = names.filter((n) => MAGNESIUM_WORD.test(n)).map((n) => n.replace(DILUENT_INGREDIENT, ' ').replace(DILUENT, ' '));
+  const single = names.filter((n) => MAGNESIUM_WORD.test(n)).map((n) => n.replace(DILUENT_INGREDIENT, ' ').replace(DILUENT, ' ').replace(DESCRIPTIVE_COMMA, ' '));
   if (single.some((n) => SEVERAL_INGREDIENTS.test(n))) return undefined; // multivitamins, salicylate analgesics …
   for (const [pattern, salt] of SALT_WORDS) if (single.some((n) => pattern.test(n))) return { kind: 'replacement', salt };
   return undefined;
@@ -197,7 +199,7 @@ const massFactor = (word: string) => (word.toLowerCase().startsWith('m') ? 1 : 1
 const STRENGTH = new RegExp(`(\\d+(?:\\.\\d+)?)\\s*${MASS_WORD}\\b(?!\\s*\\/)`, 'i');
 const CONCENTRATION = new RegExp(`(\\d+(?:\\.\\d+)?)\\s*${MASS_WORD}\\s*(?:\\/|in|per)\\s*(\\d+(?:\\.\\d+)?)?\\s*ml\\b`, 'i');
 const ELEMENTAL_LABEL = /\belemental\b|\(\s*as\s+(?:magnesium\s+)?(?:oxide|chloride|citrate|(?:bis)?glycinate|lactate|aspartate|gluconate)\b/i;
-const SULFATE_PERCENT = /\bmagnesium\s+(?:sulfate|sulphate)\s+(\d+(?:\.\d+)?)\s*%/i;
+const SULFATE_PERCENT = /\bmagnesium\s+(?:sulfate|sulphate),?\s+(\d+(?:\.\d+)?)\s*%/i;
 
 /** "400 MG" (not "500 MG/ML"): the strength per tablet or capsule, in mg. */
 function strengthMg(text: string): number | undefined {
