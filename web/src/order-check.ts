@@ -1,6 +1,6 @@
 import { getJson, postJson, problemText, uuid } from './api.js';
 import { renderCards } from './cards.js';
-import { resolvePlaceholders } from './demo-time.js';
+import { resolvePlaceholders } from '../../src/demo/time.js';
 import { byId, h, prettyJson } from './dom.js';
 import type { DemoPatientFile, DemoPatientIndexEntry, ViewAction, ViewCard, ViewDiscovery, ViewResponse, ViewSuggestion } from './types.js';
 
