@@ -2,7 +2,7 @@ import type { Resource } from 'fhir/r4';
 import { ROUTES, SYSTEMS, type Analyte, type ConceptSet } from './codes';
 import { paths } from './paths';
 import { parseFhirDateTime } from './time';
-import { toCanonicalUnit, type UnitProblem } from '../fhir/quantity';
+import { MAX_UNREADABLE_PER_ANALYTE, toCanonicalUnit, type UnitProblem } from '../fhir/quantity';
 import type { RuleConfig } from '../rules/config';
 import { ingredientOfProduct } from './medication-products';
 
@@ -233,8 +233,10 @@ function analyseLab(analyte: Analyte, candidates: Candidate[], index: FactIndex,
     return false;
   });
   dated.sort((a, b) => b.effective!.getTime() - a.effective!.getTime());
+  let unreadable = 0;
   for (const c of dated) {
-    if (results.length >= HISTORY_DEPTH) break;
+    // Parsing is bounded: past this many unreadable values, older results of the analyte are not read.
+    if (results.length >= HISTORY_DEPTH || unreadable >= MAX_UNREADABLE_PER_ANALYTE) break;
     if (c.effective!.getTime() > latestAllowed) {
       skipped.push({ analyte, loinc: c.loinc, reason: 'future-date', detail: 'dated in the future', effective: c.effective! });
       continue;
@@ -245,7 +247,10 @@ function analyseLab(analyte: Analyte, candidates: Candidate[], index: FactIndex,
     }
     const reading = readQuantity(c, analyte);
     if (reading.ok) results.push(reading.value);
-    else skipped.push(reading.skipped);
+    else {
+      skipped.push(reading.skipped);
+      unreadable += 1;
+    }
   }
   return { found: candidates.length, results, skipped };
 }
