@@ -143,6 +143,28 @@ export function describeStoreContract(name: string, open: () => Promise<Feedback
       expect(count('R-MOD-1')).toBe(1);
     });
 
+    test('override reasons and suggestion tags named like prototype members count like any other', async () => {
+      await store.recordIssuedCards([
+        card({ cardUuid: 'p-1', suggestionUuids: ['s'], suggestionTags: { s: 'constructor' } }),
+        card({ cardUuid: 'p-2' }),
+        card({ cardUuid: 'p-3' }),
+        card({ cardUuid: 'p-4' }),
+      ]);
+      await store.recordFeedback([
+        accepted('p-1', ['s']),
+        overridden('p-2', { code: 'constructor' }),
+        overridden('p-3', { code: '__proto__' }),
+        overridden('p-4', { code: 'constructor' }),
+      ]);
+      const summary = buildSummary(await store.summarySource(WINDOW), WINDOW);
+      const [row] = summary.rules;
+      expect(Object.entries(row!.overriddenByReason).sort()).toEqual([['__proto__', 1], ['constructor', 2]]);
+      expect(Object.entries(row!.acceptedBySuggestion)).toEqual([['constructor', 1]]);
+      expect(Object.getPrototypeOf(row!.overriddenByReason)).toBe(Object.prototype);
+      expect(JSON.parse(JSON.stringify(summary)).rules[0].overriddenByReason).toEqual(JSON.parse('{"constructor":2,"__proto__":1}'));
+      expect(summary.totals).toEqual({ issued: 4, accepted: 1, overridden: 3, ignored: 0 });
+    });
+
     test('ready while open, not ready once closed', async () => {
       expect(await store.isReady()).toBe(true);
       await store.close();
