@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { MIGRATIONS_TABLE_SQL, pending } from './migrations';
+import { MIGRATIONS_TABLE_SQL, pending, PROBE_WRITE_SQL } from './migrations';
 import { feedbackFromRow, issuedFromRow } from './rows';
-import type { FeedbackRecord, FeedbackStore, IssuedCard } from './store';
+import type { FeedbackOutcome, FeedbackRecord, FeedbackStore, IssuedCard } from './store';
 import { answeredRow, NO_RULE, type SummaryRange, type SummarySource } from './summary';
 
 /**
@@ -96,7 +96,9 @@ export class SqliteFeedbackStore implements FeedbackStore {
     })();
   }
 
-  async recordFeedback(records: FeedbackRecord[]): Promise<{ stored: number; duplicates: number }> {
+  async recordFeedback(records: FeedbackRecord[]): Promise<FeedbackOutcome> {
+    const isIssued = this.db.prepare('SELECT 1 FROM issued_cards WHERE card_uuid = ?').pluck();
+    const unknownCards = new Set<string>();
     const stored = this.db.transaction(() => {
       let count = 0;
       for (const r of records) {
@@ -112,10 +114,15 @@ export class SqliteFeedbackStore implements FeedbackStore {
           outcomeAt: new Date(r.outcomeTimestamp).toISOString(),
           receivedAt: new Date(r.receivedAt).toISOString(),
         }).changes;
+        if (!unknownCards.has(r.cardUuid) && isIssued.get(r.cardUuid) === undefined) unknownCards.add(r.cardUuid);
       }
       return count;
     }).immediate();
-    return { stored, duplicates: records.length - stored };
+    return { stored, duplicates: records.length - stored, unknownCards: [...unknownCards] };
+  }
+
+  async probeWrite(): Promise<void> {
+    this.db.prepare(PROBE_WRITE_SQL).run();
   }
 
   async issuedCard(cardUuid: string): Promise<IssuedCard | undefined> {
