@@ -4,9 +4,9 @@ import { ProcessFetchBudget, type CallBudgetLimits } from './budget';
 
 /** Defaults of the fetch bounds (overridable by environment, see src/config.ts and docs/operations.md). */
 export const FETCH_GUARD_DEFAULTS = {
-  callMaxBytes: 8 * 1024 * 1024,
+  callMaxBytes: 4 * 1024 * 1024,
   callMaxEntries: 10_000,
-  inflightMaxBytes: 24 * 1024 * 1024,
+  inflightMaxBytes: 16 * 1024 * 1024,
   breakerFailures: 5,
   breakerWindowMs: 30_000,
   breakerCooldownMs: 10_000,
