@@ -11,6 +11,7 @@ import { createMetrics, type AppMetrics } from './observability/metrics';
 import { adminRouter } from './admin/routes';
 import type { AppContext, EndpointKind } from './http/context';
 import { callLog } from './http/call-log';
+import { declaredBodyLimit } from './http/body-limit';
 import { corsPolicy } from './http/cors';
 import { hookRoutes } from './http/hooks';
 import { feedbackRoutes } from './http/feedback';
@@ -58,6 +59,7 @@ export function createApp(deps: AppDeps) {
   app.set('query parser', 'simple');
   app.use(corsPolicy(config));
   app.use(callLog(ctx));
+  app.use(declaredBodyLimit(config.bodyLimitBytes));
 
   // Every body is parsed as JSON whatever its declared type: a mislabelled body still gets a
   // precise 400 for what is wrong with it, not a silent empty object.

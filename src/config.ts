@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FETCH_GUARD_DEFAULTS as FETCH, type FetchGuardSettings } from './fhir/guards';
 
 /**
  * Process configuration, read once from the environment at start-up.
@@ -25,6 +26,15 @@ export const environmentSchema = z.object({
   FHIR_MAX_ENTRIES: intFromEnv(5000, 1, 100_000),
   /** Allow plain-http fhirServer URLs (development and the sandbox's local servers). */
   FHIR_ALLOW_HTTP: z.enum(['true', 'false']).optional(),
+  /** Bytes and Bundle entries one hook call may read from the FHIR server, across all its fetches and pages. */
+  FHIR_CALL_MAX_BYTES: intFromEnv(FETCH.callMaxBytes, 1024, 200 * 1024 * 1024),
+  FHIR_CALL_MAX_ENTRIES: intFromEnv(FETCH.callMaxEntries, 1, 1_000_000),
+  /** Bytes of FHIR responses all hook calls in flight may hold at once (beyond it: 503). */
+  FHIR_INFLIGHT_MAX_BYTES: intFromEnv(FETCH.inflightMaxBytes, 1024, 2 * 1024 * 1024 * 1024),
+  /** Circuit breaker per FHIR server: consecutive failures within the window open it for the cool-down. */
+  FHIR_BREAKER_FAILURES: intFromEnv(FETCH.breakerFailures, 1, 1000),
+  FHIR_BREAKER_WINDOW_MS: intFromEnv(FETCH.breakerWindowMs, 100, 3_600_000),
+  FHIR_BREAKER_COOLDOWN_MS: intFromEnv(FETCH.breakerCooldownMs, 100, 3_600_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Optional JSON or YAML file overriding the clinical rule configuration. */
   RULES_FILE: z.string().min(1).optional(),
@@ -73,6 +83,7 @@ export interface AppConfig {
     maxResponseBytes: number;
     maxEntries: number;
     allowHttp: boolean;
+    guardSettings: FetchGuardSettings;
   };
   logLevel: Environment['LOG_LEVEL'];
   rulesFile: string | undefined;
@@ -146,6 +157,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxResponseBytes: e.FHIR_MAX_RESPONSE_BYTES,
       maxEntries: e.FHIR_MAX_ENTRIES,
       allowHttp: e.FHIR_ALLOW_HTTP ? e.FHIR_ALLOW_HTTP === 'true' : e.NODE_ENV !== 'production',
+      guardSettings: {
+        callMaxBytes: e.FHIR_CALL_MAX_BYTES,
+        callMaxEntries: e.FHIR_CALL_MAX_ENTRIES,
+        inflightMaxBytes: e.FHIR_INFLIGHT_MAX_BYTES,
+        breakerFailures: e.FHIR_BREAKER_FAILURES,
+        breakerWindowMs: e.FHIR_BREAKER_WINDOW_MS,
+        breakerCooldownMs: e.FHIR_BREAKER_COOLDOWN_MS,
+      },
     },
     logLevel: e.LOG_LEVEL,
     rulesFile: e.RULES_FILE,

@@ -1,6 +1,7 @@
 import type { Resource } from 'fhir/r4';
 import { CdsError } from './errors';
 import type { HookRequest } from './schemas';
+import { CallFetchBudget } from '../fhir/budget';
 import { FhirFetchError, runPrefetchQuery, type FhirClientLimits } from '../fhir/client';
 
 /** Where a prefetch key's data came from; logged and counted for integrators. */
@@ -103,15 +104,44 @@ export async function gatherData(request: HookRequest, options: GatherOptions): 
     toFetch.push({ key, query: resolveTemplate(template, request.context) });
   }
 
-  if (toFetch.length > 0) {
-    const server = request.fhirServer;
-    const allowed = server !== undefined && options.mayCallFhirServer(server, request);
-    const target = { baseUrl: server ?? '', accessToken: request.fhirAuthorization?.access_token };
+  if (toFetch.length > 0) await fetchMissing(request, options, toFetch, { resources, provenance, failures });
+
+  const missing = options.requiredKeys.filter((key) => provenance[key] === 'failed');
+  if (missing.length > 0) {
+    const why = missing.map((key) => `${key}: ${failures[key]}`).join('; ');
+    throw new PrefetchUnavailableError(
+      `Required data could not be obtained from prefetch or the FHIR server (${why}).`,
+      missing.map((key) => `prefetch.${key}`),
+      provenance,
+    );
+  }
+  return { resources, provenance, failures };
+}
+
+/**
+ * Fetches the keys the client did not send, in parallel, all drawing from one budget for the
+ * hook call. A spent budget fails the whole call: 412 when the call's own budget is over (the
+ * data it would use is incomplete, and the server would answer the same again), 503 when the
+ * process is at its budget for FHIR data in flight (retry shortly).
+ */
+async function fetchMissing(
+  request: HookRequest,
+  options: GatherOptions,
+  toFetch: Array<{ key: string; query: string | undefined }>,
+  into: GatheredData,
+): Promise<void> {
+  const { resources, provenance, failures } = into;
+  const server = request.fhirServer;
+  const allowed = server !== undefined && options.mayCallFhirServer(server, request);
+  const target = { baseUrl: server ?? '', accessToken: request.fhirAuthorization?.access_token };
+  const guards = options.limits.guards;
+  const budget = guards ? new CallFetchBudget(guards.call, guards.process) : undefined;
+  try {
     const results = await Promise.allSettled(
       toFetch.map(async ({ key, query }) => {
         if (!allowed) throw new Error(server === undefined ? 'no fhirServer' : 'fhirServer not allowed');
         if (query === undefined) throw new Error('template token not resolvable');
-        return { key, value: await runPrefetchQuery(query, target, options.limits) };
+        return { key, value: await runPrefetchQuery(query, target, options.limits, budget) };
       }),
     );
     results.forEach((result, i) => {
@@ -126,16 +156,18 @@ export async function gatherData(request: HookRequest, options: GatherOptions): 
           : failureText(result.reason);
       }
     });
+  } finally {
+    budget?.release();
   }
-
-  const missing = options.requiredKeys.filter((key) => provenance[key] === 'failed');
-  if (missing.length > 0) {
-    const why = missing.map((key) => `${key}: ${failures[key]}`).join('; ');
-    throw new PrefetchUnavailableError(
-      `Required data could not be obtained from prefetch or the FHIR server (${why}).`,
-      missing.map((key) => `prefetch.${key}`),
-      provenance,
-    );
+  const spent = budget?.exhausted;
+  if (!spent) return;
+  if (spent.reason === 'overloaded') {
+    throw new CdsError('CDS_UNAVAILABLE', 'The service is at its limit for FHIR data being read for other calls; retry shortly.');
   }
-  return { resources, provenance, failures };
+  const keys = toFetch.filter(({ key }) => failures[key] === 'budget').map(({ key }) => key);
+  throw new PrefetchUnavailableError(
+    `The FHIR server's answers for this call exceed its budget (${budget.limits.maxBytes} bytes, ${budget.limits.maxEntries} entries in all); send the data as prefetch or narrow the server's answers.`,
+    (keys.length > 0 ? keys : toFetch.map(({ key }) => key)).map((key) => `prefetch.${key}`),
+    provenance,
+  );
 }

@@ -79,25 +79,37 @@ export type OrderSelectContext = z.infer<typeof orderSelectContextSchema>;
 
 // ---------------------------------------------------------------- feedback
 
+// Feedback is stored: what a database would refuse is refused here, as a 400 naming the item.
+/** Stored text: no NUL, and well-formed Unicode (a lone surrogate has no UTF-8 encoding). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const storedText = () => text().refine((v) => !LONE_SURROGATE.test(v), 'must be well-formed Unicode (no lone surrogates)');
+
+/** An offset timestamp whose UTC instant lies in years 0001–9999 (what SQL timestamp types hold). */
+const storedTimestamp = () =>
+  z.iso.datetime({ offset: true }).refine((v) => {
+    const year = new Date(v).getUTCFullYear();
+    return year >= 1 && year <= 9999;
+  }, 'must lie in the years 0001-9999 once converted to UTC');
+
 const codingSchema = z.looseObject({
-  system: text().min(1).max(1000).optional(),
-  code: text().min(1).max(1000),
-  display: text().min(1).max(1000).optional(),
+  system: storedText().min(1).max(1000).optional(),
+  code: storedText().min(1).max(1000),
+  display: storedText().min(1).max(1000).optional(),
 });
 
 export const feedbackItemSchema = z
   .looseObject({
-    card: text().min(1).max(256),
+    card: storedText().min(1).max(256),
     outcome: z.enum(['accepted', 'overridden']),
-    acceptedSuggestions: z.array(z.looseObject({ id: text().min(1).max(256) })).optional(),
+    acceptedSuggestions: z.array(z.looseObject({ id: storedText().min(1).max(256) })).optional(),
     overrideReason: z
       .looseObject({
         // The sandbox sends a reason with code (+system) and no display.
         reason: codingSchema.optional(),
-        userComment: text().max(10_000).optional(),
+        userComment: storedText().max(10_000).optional(),
       })
       .optional(),
-    outcomeTimestamp: z.iso.datetime({ offset: true }),
+    outcomeTimestamp: storedTimestamp(),
   })
   .refine((item) => item.outcome !== 'accepted' || (item.acceptedSuggestions?.length ?? 0) > 0, {
     message: 'acceptedSuggestions is required when outcome is accepted',

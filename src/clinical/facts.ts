@@ -2,7 +2,7 @@ import type { Resource } from 'fhir/r4';
 import { ROUTES, SYSTEMS, type Analyte, type ConceptSet } from './codes';
 import { paths } from './paths';
 import { parseFhirDateTime } from './time';
-import { toCanonicalUnit, type UnitProblem } from '../fhir/quantity';
+import { MAX_UNREADABLE_PER_ANALYTE, toCanonicalUnit, type UnitProblem } from '../fhir/quantity';
 import type { RuleConfig } from '../rules/config';
 import { ingredientOfProduct } from './medication-products';
 
@@ -313,13 +313,17 @@ function analyseLab(analyte: Analyte, candidates: Candidate[], index: FactIndex,
   });
   dated.sort((a, b) => b.effective!.getTime() - a.effective!.getTime());
   const sameInstant: LabValue[] = [];
+  let unreadable = 0;
   for (const c of dated) {
+    // Parsing is bounded: past this many unreadable values, older results of the analyte are not read.
+    if (unreadable >= MAX_UNREADABLE_PER_ANALYTE) break;
     if (results.length >= HISTORY_DEPTH) {
       // R-DATA-8: keep reading results at exactly the chosen instant, then break the tie.
       if (c.effective!.getTime() !== results[0]!.effective.getTime()) break;
       if (!c.status || !index.accepted.has(c.status)) continue;
       const tied = readQuantity(c, analyte, index);
       if (tied.ok) sameInstant.push(tied.value);
+      else unreadable += 1;
       continue;
     }
     if (c.effective!.getTime() > latestAllowed) {
@@ -332,7 +336,10 @@ function analyseLab(analyte: Analyte, candidates: Candidate[], index: FactIndex,
     }
     const reading = readQuantity(c, analyte, index);
     if (reading.ok) results.push(reading.value);
-    else skipped.push(reading.skipped);
+    else {
+      skipped.push(reading.skipped);
+      unreadable += 1;
+    }
   }
   if (sameInstant.length > 0) {
     // The later `issued` wins; still tied, the lower value (the safer reading); bundle order never decides.

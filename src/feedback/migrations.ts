@@ -106,3 +106,9 @@ export function pending(applied: Iterable<number>): Migration[] {
   const done = new Set(applied);
   return migrations.filter((m) => !done.has(m.version));
 }
+
+/**
+ * The readiness write probe (both engines): rewrites the newest migration row unchanged. It is a
+ * real write (journal or WAL), so a store that can read but not write (disk full) is not ready.
+ */
+export const PROBE_WRITE_SQL = 'UPDATE schema_migrations SET applied_at = applied_at WHERE version = (SELECT MAX(version) FROM schema_migrations)';

@@ -1,7 +1,7 @@
 import { Pool, type PoolClient } from 'pg';
-import { MIGRATIONS_TABLE_SQL, pending } from './migrations';
+import { MIGRATIONS_TABLE_SQL, pending, PROBE_WRITE_SQL } from './migrations';
 import { feedbackFromRow, issuedFromRow } from './rows';
-import type { FeedbackRecord, FeedbackStore, IssuedCard } from './store';
+import type { FeedbackOutcome, FeedbackRecord, FeedbackStore, IssuedCard } from './store';
 import { answeredRow, NO_RULE, type SummaryRange, type SummarySource } from './summary';
 
 /**
@@ -124,11 +124,11 @@ export class PostgresFeedbackStore implements FeedbackStore {
     );
   }
 
-  async recordFeedback(records: FeedbackRecord[]): Promise<{ stored: number; duplicates: number }> {
-    if (records.length === 0) return { stored: 0, duplicates: 0 };
+  async recordFeedback(records: FeedbackRecord[]): Promise<FeedbackOutcome> {
+    if (records.length === 0) return { stored: 0, duplicates: 0, unknownCards: [] };
     // A single statement is atomic: the COMMIT that answers it has reached the WAL on disk.
-    const result = await this.withClient((client) =>
-      client.query(
+    const [result, unknown] = await this.withClient(async (client) => [
+      await client.query(
         `INSERT INTO feedback (key, service_id, card_uuid, outcome, accepted_suggestions, override_system, override_code, outcome_timestamp, outcome_at, received_at)
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::timestamptz[])
          ON CONFLICT (key) DO NOTHING`,
@@ -145,9 +145,17 @@ export class PostgresFeedbackStore implements FeedbackStore {
           records.map((r) => toIso(r.receivedAt)),
         ],
       ),
-    );
+      await client.query<{ card: string }>(
+        'SELECT u.card FROM unnest($1::text[]) AS u(card) WHERE NOT EXISTS (SELECT 1 FROM issued_cards c WHERE c.card_uuid = u.card)',
+        [[...new Set(records.map((r) => r.cardUuid))]],
+      ),
+    ] as const);
     const stored = result.rowCount ?? 0;
-    return { stored, duplicates: records.length - stored };
+    return { stored, duplicates: records.length - stored, unknownCards: unknown.rows.map((r) => r.card) };
+  }
+
+  async probeWrite(): Promise<void> {
+    await this.withClient((client) => client.query(PROBE_WRITE_SQL));
   }
 
   async issuedCard(cardUuid: string): Promise<IssuedCard | undefined> {

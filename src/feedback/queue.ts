@@ -1,4 +1,4 @@
-import type { FeedbackRecord, FeedbackStore, IssuedCard } from './store';
+import { FeedbackRefusedError, isDataRefusal, type FeedbackOutcome, type FeedbackRecord, type FeedbackStore, type IssuedCard } from './store';
 import type { SummaryRange, SummarySource } from './summary';
 
 /**
@@ -7,6 +7,10 @@ import type { SummaryRange, SummarySource } from './summary';
  * down the batch is retried a few times, then dropped and counted. Feedback is written straight
  * through: the feedback endpoint acknowledges only what is durably stored. Store failures are
  * reported to the observer (logs and metrics) and never thrown at the hook path.
+ *
+ * Issued-card records wait at most one flush interval (200 ms by default) in memory: a process
+ * killed outright (SIGKILL, OOM) loses at most that window; feedback for such a card is still
+ * stored, and counted as feedback for an unknown card.
  */
 
 export type StoreOperation = 'recordIssuedCards' | 'recordFeedback' | 'read' | 'purge' | 'ready';
@@ -39,6 +43,8 @@ export class QueuedFeedbackStore implements FeedbackStore {
   /** The write in progress (writes run one after another). */
   private writing: Promise<void> = Promise.resolve();
   private closed = false;
+  /** The last write failed for a reason other than its data (store full or down): not ready. */
+  private writeFailing = false;
   private readonly maxBatch: number;
   private readonly flushIntervalMs: number;
   private readonly maxPending: number;
@@ -113,8 +119,10 @@ export class QueuedFeedbackStore implements FeedbackStore {
       left -= batch.length;
       try {
         await this.inner.recordIssuedCards(batch.map((p) => p.card));
+        this.writeFailing = false;
       } catch (error) {
         this.observer.error('recordIssuedCards', error as Error);
+        if (!isDataRefusal(error)) this.writeFailing = true;
         // One bad record must not take its batch down: write the rows one by one, and keep
         // for a retry only those that still fail (the store may be down for all of them).
         const unwritten = batch.length > 1 ? await this.writeOneByOne(batch) : batch;
@@ -140,13 +148,44 @@ export class QueuedFeedbackStore implements FeedbackStore {
     return unwritten;
   }
 
-  async recordFeedback(records: FeedbackRecord[]): Promise<{ stored: number; duplicates: number }> {
+  /**
+   * Writes feedback straight through. A batch the database refuses for its data is written again
+   * record by record, so one bad record fails alone (FeedbackRefusedError names it) and the others
+   * are stored. Cards still waiting in the queue count as known.
+   */
+  async recordFeedback(records: FeedbackRecord[]): Promise<FeedbackOutcome> {
+    let outcome: FeedbackOutcome;
     try {
-      return await this.inner.recordFeedback(records);
+      outcome = await this.inner.recordFeedback(records);
     } catch (error) {
       this.observer.error('recordFeedback', error as Error);
-      throw error;
+      if (!isDataRefusal(error)) {
+        this.writeFailing = true;
+        throw error;
+      }
+      outcome = await this.recordEachAlone(records);
     }
+    this.writeFailing = false;
+    const queued = new Set(this.pending.map((p) => p.card.cardUuid));
+    return { ...outcome, unknownCards: outcome.unknownCards.filter((uuid) => !queued.has(uuid)) };
+  }
+
+  private async recordEachAlone(records: FeedbackRecord[]): Promise<FeedbackOutcome> {
+    const outcome: FeedbackOutcome = { stored: 0, duplicates: 0, unknownCards: [] };
+    const refused: number[] = [];
+    for (const [index, record] of records.entries()) {
+      try {
+        const one = await this.inner.recordFeedback([record]);
+        outcome.stored += one.stored;
+        outcome.duplicates += one.duplicates;
+        outcome.unknownCards.push(...one.unknownCards.filter((uuid) => !outcome.unknownCards.includes(uuid)));
+      } catch (error) {
+        if (!isDataRefusal(error)) throw error;
+        refused.push(index);
+      }
+    }
+    if (refused.length > 0) throw new FeedbackRefusedError(refused, outcome);
+    return outcome;
   }
 
   private async read<T>(work: () => Promise<T>): Promise<T> {
@@ -181,9 +220,15 @@ export class QueuedFeedbackStore implements FeedbackStore {
     }
   }
 
+  /** Ready when the store answers and, after a failed write, a probe write succeeds again (disk full is not ready). */
   async isReady(): Promise<boolean> {
     try {
-      return !this.closed && (await this.inner.isReady());
+      if (this.closed || !(await this.inner.isReady())) return false;
+      if (this.writeFailing && this.inner.probeWrite) {
+        await this.inner.probeWrite();
+        this.writeFailing = false;
+      }
+      return true;
     } catch (error) {
       this.observer.error('ready', error as Error);
       return false;

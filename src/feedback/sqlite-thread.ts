@@ -11,7 +11,10 @@ import type { OpenReport, StoreCall, StoreReply, ThreadData } from './thread-pro
 const port = parentPort;
 if (!port) throw new Error('sqlite-thread runs only as a worker thread');
 
-const errorOf = (error: unknown) => ({ name: (error as Error)?.name ?? 'Error', message: (error as Error)?.message ?? String(error) });
+const errorOf = (error: unknown) => {
+  const code = (error as { code?: unknown })?.code;
+  return { name: (error as Error)?.name ?? 'Error', message: (error as Error)?.message ?? String(error), ...(typeof code === 'string' ? { code } : {}) };
+};
 
 let store: SqliteFeedbackStore;
 try {

@@ -1,6 +1,6 @@
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { FeedbackRecord, FeedbackStore, IssuedCard } from './store';
+import type { FeedbackOutcome, FeedbackRecord, FeedbackStore, IssuedCard } from './store';
 import type { SummaryRange, SummarySource } from './summary';
 import type { OpenReport, StoreCall, StoreMethod, StoreReply, ThreadData } from './thread-protocol';
 
@@ -14,9 +14,11 @@ export interface ThreadedStoreOptions {
   onThreadError?: (error: Error) => void;
 }
 
-function storeError(error: { name: string; message: string }): Error {
-  const e = new Error(error.message);
+function storeError(error: { name: string; message: string; code?: string }): Error {
+  const e = new Error(error.message) as Error & { code?: string };
   e.name = error.name;
+  // The code says whether the database refused the data or failed (see isDataRefusal).
+  if (error.code) e.code = error.code;
   return e;
 }
 
@@ -101,8 +103,12 @@ export class ThreadedSqliteStore implements FeedbackStore {
     return this.call('recordIssuedCards', cards);
   }
 
-  recordFeedback(records: FeedbackRecord[]): Promise<{ stored: number; duplicates: number }> {
+  recordFeedback(records: FeedbackRecord[]): Promise<FeedbackOutcome> {
     return this.call('recordFeedback', records);
+  }
+
+  probeWrite(): Promise<void> {
+    return this.call('probeWrite');
   }
 
   issuedCard(cardUuid: string): Promise<IssuedCard | undefined> {

@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { MIGRATIONS_TABLE_SQL, pending } from './migrations';
+import { MIGRATIONS_TABLE_SQL, pending, PROBE_WRITE_SQL } from './migrations';
 import { feedbackFromRow, issuedFromRow } from './rows';
-import type { FeedbackRecord, FeedbackStore, IssuedCard } from './store';
+import type { FeedbackOutcome, FeedbackRecord, FeedbackStore, IssuedCard } from './store';
 import { answeredRow, NO_RULE, type SummaryRange, type SummarySource } from './summary';
 
 /**
@@ -43,6 +43,7 @@ export class SqliteFeedbackStore implements FeedbackStore {
   private readonly db: Database.Database;
   private readonly insertCard: Database.Statement;
   private readonly insertFeedback: Database.Statement;
+  private readonly cardIssued: Database.Statement;
   private closed = false;
 
   constructor(readonly path: string) {
@@ -56,6 +57,7 @@ export class SqliteFeedbackStore implements FeedbackStore {
       (card_uuid, service_id, hook_instance, kind, indicator, rule_ids, suggestion_uuids, suggestion_tags, issued_at)
       VALUES (@cardUuid, @serviceId, @hookInstance, @kind, @indicator, @ruleIds, @suggestionUuids, @suggestionTags, @issuedAt)
       ON CONFLICT (card_uuid) DO NOTHING`);
+    this.cardIssued = this.db.prepare('SELECT 1 FROM issued_cards WHERE card_uuid = ?').pluck();
     this.insertFeedback = this.db.prepare(`INSERT INTO feedback
       (key, service_id, card_uuid, outcome, accepted_suggestions, override_system, override_code, outcome_timestamp, outcome_at, received_at)
       VALUES (@key, @serviceId, @cardUuid, @outcome, @acceptedSuggestions, @overrideSystem, @overrideCode, @outcomeTimestamp, @outcomeAt, @receivedAt)
@@ -96,7 +98,8 @@ export class SqliteFeedbackStore implements FeedbackStore {
     })();
   }
 
-  async recordFeedback(records: FeedbackRecord[]): Promise<{ stored: number; duplicates: number }> {
+  async recordFeedback(records: FeedbackRecord[]): Promise<FeedbackOutcome> {
+    const unknownCards = new Set<string>();
     const stored = this.db.transaction(() => {
       let count = 0;
       for (const r of records) {
@@ -112,10 +115,15 @@ export class SqliteFeedbackStore implements FeedbackStore {
           outcomeAt: new Date(r.outcomeTimestamp).toISOString(),
           receivedAt: new Date(r.receivedAt).toISOString(),
         }).changes;
+        if (!unknownCards.has(r.cardUuid) && this.cardIssued.get(r.cardUuid) === undefined) unknownCards.add(r.cardUuid);
       }
       return count;
     }).immediate();
-    return { stored, duplicates: records.length - stored };
+    return { stored, duplicates: records.length - stored, unknownCards: [...unknownCards] };
+  }
+
+  async probeWrite(): Promise<void> {
+    this.db.prepare(PROBE_WRITE_SQL).run();
   }
 
   async issuedCard(cardUuid: string): Promise<IssuedCard | undefined> {

@@ -33,10 +33,18 @@ export interface FeedbackRecord {
   receivedAt: string;
 }
 
+/** What a feedback write did: new records, records already known, and cards never recorded as issued. */
+export interface FeedbackOutcome {
+  stored: number;
+  duplicates: number;
+  /** Distinct card uuids of the records that match no issued card (yet). */
+  unknownCards: string[];
+}
+
 export interface FeedbackStore {
   recordIssuedCards(cards: IssuedCard[]): Promise<void>;
-  /** Stores what is new; returns how many were new and how many were already known. */
-  recordFeedback(records: FeedbackRecord[]): Promise<{ stored: number; duplicates: number }>;
+  /** Stores what is new; says how many were new, how many already known, and which cards are unknown. */
+  recordFeedback(records: FeedbackRecord[]): Promise<FeedbackOutcome>;
   issuedCard(cardUuid: string): Promise<IssuedCard | undefined>;
   feedbackFor(cardUuid: string): Promise<FeedbackRecord[]>;
   /** Aggregates for the override analytics: cards issued in [from, to) and their latest feedback. */
@@ -44,7 +52,34 @@ export interface FeedbackStore {
   /** Deletes issued cards and feedback older than `cutoff`; returns how many rows went. */
   purgeBefore(cutoff: Date): Promise<number>;
   isReady(): Promise<boolean>;
+  /** A real (harmless) write, so readiness can tell a store that reads but cannot write (disk full). */
+  probeWrite?(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * Records refused for what they contain (not an outage): their positions in the batch, and what
+ * happened to the others (stored or known). Retrying them cannot help.
+ */
+export class FeedbackRefusedError extends Error {
+  constructor(
+    readonly refused: number[],
+    readonly outcome: FeedbackOutcome,
+  ) {
+    super(`store refused ${refused.length} feedback record(s)`);
+    this.name = 'FeedbackRefusedError';
+  }
+}
+
+/**
+ * True when a database refused a write for its data (PostgreSQL SQLSTATE class 22 data exception,
+ * 23 integrity violation, 54 limit exceeded; SQLite constraint, range or size errors), not because
+ * it is unreachable or full.
+ */
+export function isDataRefusal(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code !== 'string') return false;
+  return /^(22|23|54)[0-9A-Z]{3}$/.test(code) || /^SQLITE_(CONSTRAINT|RANGE|TOOBIG|MISMATCH)/.test(code);
 }
 
 export function toFeedbackRecord(serviceId: string, item: FeedbackItem, receivedAt: Date): FeedbackRecord {
@@ -91,7 +126,7 @@ export class MemoryFeedbackStore implements FeedbackStore {
     MemoryFeedbackStore.trim(this.issued, this.maxEntries);
   }
 
-  async recordFeedback(records: FeedbackRecord[]): Promise<{ stored: number; duplicates: number }> {
+  async recordFeedback(records: FeedbackRecord[]): Promise<FeedbackOutcome> {
     let stored = 0;
     for (const record of records) {
       if (this.feedback.has(record.key)) continue;
@@ -99,7 +134,8 @@ export class MemoryFeedbackStore implements FeedbackStore {
       stored += 1;
     }
     MemoryFeedbackStore.trim(this.feedback, this.maxEntries);
-    return { stored, duplicates: records.length - stored };
+    const unknownCards = [...new Set(records.map((r) => r.cardUuid))].filter((uuid) => !this.issued.has(uuid));
+    return { stored, duplicates: records.length - stored, unknownCards };
   }
 
   async issuedCard(cardUuid: string): Promise<IssuedCard | undefined> {

@@ -108,17 +108,20 @@ const DAY_MS = 86_400_000;
 export const MAX_SUMMARY_DAYS = 400;
 
 const zero = (): Counts => ({ issued: 0, accepted: 0, overridden: 0, ignored: 0 });
-const bump = (record: Record<string, number>, key: string) => {
-  record[key] = (record[key] ?? 0) + 1;
+// Counted in Maps: tags and reason codes come from clients, and a code such as `constructor` or
+// `__proto__` must count like any other, not reach an object's prototype.
+const bump = (counts: Map<string, number>, key: string) => {
+  counts.set(key, (counts.get(key) ?? 0) + 1);
 };
+type RuleCounts = Counts & { ruleId: string; indicator: string; bySuggestion: Map<string, number>; byReason: Map<string, number> };
 
 export function buildSummary(source: SummarySource, range: SummaryRange): FeedbackSummary {
-  const rules = new Map<string, FeedbackSummary['rules'][number]>();
+  const rules = new Map<string, RuleCounts>();
   const rule = (ruleId: string, indicator: string) => {
     const id = `${ruleId}\u001f${indicator}`;
     let entry = rules.get(id);
     if (!entry) {
-      entry = { ruleId, indicator, ...zero(), acceptedBySuggestion: {}, overriddenByReason: {} };
+      entry = { ruleId, indicator, ...zero(), bySuggestion: new Map(), byReason: new Map() };
       rules.set(id, entry);
     }
     return entry;
@@ -147,21 +150,28 @@ export function buildSummary(source: SummarySource, range: SummaryRange): Feedba
       totals.accepted += 1;
       for (const entry of entries) {
         entry.accepted += 1;
-        for (const tag of new Set(row.accepted)) bump(entry.acceptedBySuggestion, tag);
+        for (const tag of new Set(row.accepted)) bump(entry.bySuggestion, tag);
       }
     } else {
       perDay.overridden += 1;
       totals.overridden += 1;
       for (const entry of entries) {
         entry.overridden += 1;
-        bump(entry.overriddenByReason, row.overrideReason ?? NO_REASON);
+        bump(entry.byReason, row.overrideReason ?? NO_REASON);
       }
     }
   }
   const finish = (c: Counts) => {
     c.ignored = Math.max(0, c.issued - c.accepted - c.overridden);
   };
-  const ruleList = [...rules.values()].sort((a, b) => a.ruleId.localeCompare(b.ruleId) || a.indicator.localeCompare(b.indicator));
+  const ruleList = [...rules.values()]
+    .sort((a, b) => a.ruleId.localeCompare(b.ruleId) || a.indicator.localeCompare(b.indicator))
+    .map(({ bySuggestion, byReason, ...counts }) => ({
+      ...counts,
+      // Object.fromEntries defines own properties, so `__proto__` stays a plain key.
+      acceptedBySuggestion: Object.fromEntries(bySuggestion),
+      overriddenByReason: Object.fromEntries(byReason),
+    }));
   ruleList.forEach(finish);
   const series = [...days.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([d, c]) => ({ day: d, ...c }));
   series.forEach(finish);

@@ -61,27 +61,74 @@ export function normaliseUnitCode(raw: string): string {
 }
 
 const ucum = UcumLhcUtils.getInstance();
+
+/** Longest unit string handed to the UCUM parser; real lab units are far shorter. */
+export const MAX_UNIT_LENGTH = 40;
+/** Most unit conversions remembered; the oldest is forgotten first, so hostile units cannot fill it. */
+export const MAX_CACHED_CONVERSIONS = 500;
+/** Most unreadable results whose unit is parsed per analyte in one call (older ones are not read). */
+export const MAX_UNREADABLE_PER_ANALYTE = 50;
+
+// Whitespace and control characters: UCUM has none, and the library echoes such units to the console.
+const UNPARSEABLE = /[\s\p{Cc}\p{Cf}\u2028\u2029]/u;
+
+/** True when `unit` may be given to the UCUM parser at all. */
+export function isParseableUnit(unit: string): boolean {
+  return unit.length > 0 && unit.length <= MAX_UNIT_LENGTH && !UNPARSEABLE.test(unit);
+}
+
 const factorCache = new Map<string, number | null>();
+let parseAttempts = 0;
+
+/** Conversion work done so far (tests and diagnostics): parser calls and remembered conversions. */
+export function unitConversionStats(): { parseAttempts: number; cached: number } {
+  return { parseAttempts, cached: factorCache.size };
+}
+
+/**
+ * Runs a UCUM library call with the console silenced: the library logs raw unit strings with
+ * console.log, and no third-party code may write to stdout on a request path. The calls are
+ * synchronous, so nothing else runs while the console is swapped.
+ */
+function quietly<T>(work: () => T): T {
+  const saved = { log: console.log, info: console.info, warn: console.warn, error: console.error, debug: console.debug };
+  const silent = () => undefined;
+  Object.assign(console, { log: silent, info: silent, warn: silent, error: silent, debug: silent });
+  try {
+    return work();
+  } finally {
+    Object.assign(console, saved);
+  }
+}
 
 /** Multiplier from `unit` to the analyte's canonical unit, or null when not convertible. */
 function conversionFactor(analyte: Analyte, unit: string): number | null {
-  const key = `${analyte}|${unit}`;
-  const cached = factorCache.get(key);
-  if (cached !== undefined) return cached;
+  if (!isParseableUnit(unit)) return null;
   const target = ANALYTE_UNITS[analyte];
+  // Analytes with the same canonical unit, weight and charge share one entry.
+  const key = `${target.canonical}|${target.molecularWeight ?? ''}|${target.charge ?? ''}|${unit}`;
+  const cached = factorCache.get(key);
+  if (cached !== undefined) {
+    // Refresh its place, so the conversions in use stay while one-off units age out.
+    factorCache.delete(key);
+    factorCache.set(key, cached);
+    return cached;
+  }
   const options: { molecularWeight?: number; charge?: number } = {};
   if (target.molecularWeight !== undefined) options.molecularWeight = target.molecularWeight;
   if (target.charge !== undefined) options.charge = target.charge;
   let factor: number | null = null;
+  parseAttempts += 1;
   try {
-    const result = ucum.convertUnitTo(unit, 1, target.canonical, options);
+    const result = quietly(() => ucum.convertUnitTo(unit, 1, target.canonical, options));
     factor = result.status === 'succeeded' && typeof result.toVal === 'number' && Number.isFinite(result.toVal) && result.toVal > 0
       ? result.toVal
       : null;
   } catch {
     factor = null;
   }
-  if (factorCache.size < 10_000) factorCache.set(key, factor);
+  factorCache.set(key, factor);
+  if (factorCache.size > MAX_CACHED_CONVERSIONS) factorCache.delete(factorCache.keys().next().value!);
   return factor;
 }
 

@@ -3,6 +3,7 @@ import type { AppConfig } from '../config';
 import { PrefetchUnavailableError } from '../cds/prefetch';
 import type { FeedbackStore, IssuedCard } from '../feedback/store';
 import { suggestionTags } from '../feedback/tags';
+import { fetchGuardsWithMetrics } from '../fhir/guards';
 import type { Logger } from '../logging';
 import { invokeService } from '../services/invoke';
 import type { ServiceDeps, ServiceResult } from '../services/types';
@@ -32,7 +33,7 @@ function fhirServerAllowed(config: AppConfig, policy: AppContext['fhirServerPoli
  */
 export function hookRoutes(ctx: AppContext, json: RequestHandler): Router {
   const { config, rules, factIndex, metrics, store, logger, now } = ctx;
-  const fhirLimits = { ...config.fhir, observe: metrics.fhirCall };
+  const fhirLimits = { ...config.fhir, observe: metrics.fhirCall, guards: fetchGuardsWithMetrics(config.fhir.guardSettings, metrics.registry) };
   const router = Router();
   router.post('/cds-services/:id', ctx.auth('service'), json, async (req, res, next) => {
     try {

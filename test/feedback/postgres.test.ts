@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { migrations } from '../../src/feedback/migrations';
 import { PostgresFeedbackStore } from '../../src/feedback/postgres';
 import { QueuedFeedbackStore } from '../../src/feedback/queue';
+import { FeedbackRefusedError } from '../../src/feedback/store';
 import { createMetrics } from '../../src/observability/metrics';
 import { storeObserver } from '../../src/observability/store-observer';
 import { createLogger } from '../../src/logging';
@@ -44,7 +45,7 @@ describe('postgres store', () => {
   test('acknowledged feedback survives a database crash and a service restart', async () => {
     const first = new PostgresFeedbackStore(pg.url);
     await first.recordIssuedCards([card({ cardUuid: 'crash-1' })]);
-    expect(await first.recordFeedback([accepted('crash-1', ['s1'])])).toEqual({ stored: 1, duplicates: 0 });
+    expect(await first.recordFeedback([accepted('crash-1', ['s1'])])).toMatchObject({ stored: 1, duplicates: 0 });
     await first.close();
     // Immediate shutdown: no checkpoint, recovery replays the WAL.
     pg.crashAndRestart();
@@ -87,4 +88,19 @@ describe('postgres store', () => {
     expect((await request(app).get('/readyz')).status).toBe(200);
     await store.close();
   }, 60_000);
+
+  test('a record PostgreSQL still refuses (bypassing the schema) fails alone; the rest of its batch is stored', async () => {
+    await truncate(pg.url);
+    const store = new QueuedFeedbackStore(new PostgresFeedbackStore(pg.url), storeObserver(createMetrics({ defaultMetrics: false }), createLogger('silent')));
+    const good = Array.from({ length: 5 }, (_, i) => accepted(`iso-${i}`, ['s1']));
+    const bad = { ...accepted('iso-bad', ['s1']), outcomeTimestamp: '0000-06-01T00:00:00Z' };
+    const error = await store.recordFeedback([good[0]!, good[1]!, bad, ...good.slice(2)]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FeedbackRefusedError);
+    expect((error as FeedbackRefusedError).refused).toEqual([2]);
+    expect((error as FeedbackRefusedError).outcome).toMatchObject({ stored: 5, duplicates: 0 });
+    for (const record of good) expect(await store.feedbackFor(record.cardUuid)).toEqual([record]);
+    // The database is fine: still ready.
+    expect(await store.isReady()).toBe(true);
+    await store.close();
+  });
 });

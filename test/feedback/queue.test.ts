@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { createMetrics } from '../../src/observability/metrics';
 import { QueuedFeedbackStore, type StoreObserver } from '../../src/feedback/queue';
 import { MemoryFeedbackStore, type IssuedCard } from '../../src/feedback/store';
 import { hookRequest, observation, testApp } from '../helpers';
@@ -148,5 +149,80 @@ describe('write queue', () => {
     inner.open();
     await store.close();
     expect(inner.batches.flat().map((c) => c.cardUuid)).toEqual(['p-1', 'p-2']);
+  });
+});
+
+/** A store whose writes fail like a full disk (reads still work), until it has room again. */
+class FullDiskStore extends MemoryFeedbackStore {
+  full = false;
+  probes = 0;
+  private check(): void {
+    if (this.full) throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+  }
+  override async recordIssuedCards(cards: IssuedCard[]): Promise<void> {
+    this.check();
+    await super.recordIssuedCards(cards);
+  }
+  override async recordFeedback(records: Parameters<MemoryFeedbackStore['recordFeedback']>[0]) {
+    this.check();
+    return super.recordFeedback(records);
+  }
+  async probeWrite(): Promise<void> {
+    this.probes += 1;
+    this.check();
+  }
+}
+
+describe('readiness follows the write path', () => {
+  test('disk full: feedback is 503 and /readyz turns 503 (reads still work); with room again, ready without a restart', async () => {
+    const inner = new FullDiskStore();
+    const store = new QueuedFeedbackStore(inner, recordingObserver().observer, { flushIntervalMs: 5, maxAttempts: 1 });
+    const { app } = testApp({ feedbackStore: store });
+    expect((await request(app).get('/readyz')).status).toBe(200);
+    expect(inner.probes).toBe(0); // no write probe while writes succeed
+    inner.full = true;
+    const feedback = await request(app)
+      .post('/cds-services/hypomagnesemia/feedback')
+      .send({ feedback: [{ card: 'x-1', outcome: 'overridden', outcomeTimestamp: '2026-11-22T12:00:00Z' }] });
+    expect(feedback.status).toBe(503);
+    expect(await inner.isReady()).toBe(true);
+    expect((await request(app).get('/readyz')).status).toBe(503);
+    inner.full = false;
+    expect((await request(app).get('/readyz')).status).toBe(200);
+    await store.close();
+  });
+
+  test('a record refused for its data fails alone and does not make the store unready', async () => {
+    class Picky extends MemoryFeedbackStore {
+      override async recordFeedback(records: Parameters<MemoryFeedbackStore['recordFeedback']>[0]) {
+        if (records.some((r) => r.cardUuid === 'bad')) throw Object.assign(new Error('value out of range'), { code: '22008' });
+        return super.recordFeedback(records);
+      }
+    }
+    const store = new QueuedFeedbackStore(new Picky(), recordingObserver().observer);
+    const { app } = testApp({ feedbackStore: store });
+    const item = (card: string) => ({ card, outcome: 'overridden', outcomeTimestamp: '2026-11-22T12:00:00Z' });
+    const res = await request(app).post('/cds-services/hypomagnesemia/feedback').send({ feedback: [item('a'), item('bad'), item('b')] });
+    expect(res.status).toBe(400);
+    expect(res.body.issue[0].expression).toEqual(['feedback.1']);
+    expect(await store.feedbackFor('a')).toHaveLength(1);
+    expect(await store.feedbackFor('b')).toHaveLength(1);
+    expect((await request(app).get('/readyz')).status).toBe(200);
+    await store.close();
+  });
+
+  test('feedback for a card with no issued-card record is counted; a card still queued for writing counts as known', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    const inner = new GatedStore();
+    const store = new QueuedFeedbackStore(inner, recordingObserver().observer, { flushIntervalMs: 60_000 });
+    const { app } = testApp({ feedbackStore: store, metrics });
+    const hook = await request(app).post('/cds-services/hypomagnesemia').send(hookRequest({ observations: [observation({ code: '19123-9', value: 1.1, unit: 'mg/dL' })] }));
+    expect(hook.status).toBe(200);
+    const item = (card: string) => ({ card, outcome: 'overridden', outcomeTimestamp: '2026-11-22T12:00:00Z' });
+    const res = await request(app).post('/cds-services/hypomagnesemia/feedback').send({ feedback: [item(hook.body.cards[0].uuid), item('never-issued')] });
+    expect(res.status).toBe(200);
+    expect(await metrics.registry.getSingleMetricAsString('cds_feedback_unknown_card_total')).toMatch(/^cds_feedback_unknown_card_total 1$/m);
+    inner.open();
+    await store.close();
   });
 });

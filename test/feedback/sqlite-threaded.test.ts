@@ -68,7 +68,7 @@ describe('sqlite worker thread', () => {
     const path = tempFile();
     const store = await ThreadedSqliteStore.open(path, { execArgv });
     await store.recordIssuedCards([card({ cardUuid: 't-1' })]);
-    expect(await store.recordFeedback([accepted('t-1', ['s1'])])).toEqual({ stored: 1, duplicates: 0 });
+    expect(await store.recordFeedback([accepted('t-1', ['s1'])])).toMatchObject({ stored: 1, duplicates: 0 });
     const other = new SqliteFeedbackStore(path);
     try {
       expect(await other.feedbackFor('t-1')).toEqual([accepted('t-1', ['s1'])]);

@@ -59,7 +59,7 @@ describe('sqlite file', () => {
     const path = tempFile();
     const first = new SqliteFeedbackStore(path);
     await first.recordIssuedCards([card({ cardUuid: 'k-1' })]);
-    expect(await first.recordFeedback([accepted('k-1', ['s1'])])).toEqual({ stored: 1, duplicates: 0 });
+    expect(await first.recordFeedback([accepted('k-1', ['s1'])])).toMatchObject({ stored: 1, duplicates: 0 });
     // A second handle opened while the first was never closed sees every committed write.
     const second = new SqliteFeedbackStore(path);
     expect(await second.feedbackFor('k-1')).toEqual([accepted('k-1', ['s1'])]);

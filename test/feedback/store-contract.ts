@@ -1,6 +1,8 @@
 import type { FeedbackRecord, FeedbackStore, IssuedCard } from '../../src/feedback/store';
 import { toFeedbackRecord } from '../../src/feedback/store';
 import { buildSummary, feedbackSummarySchema } from '../../src/feedback/summary';
+import request from 'supertest';
+import { testApp } from '../helpers';
 
 /**
  * One behaviour for every feedback store: the memory store, SQLite and PostgreSQL must give the
@@ -107,8 +109,10 @@ export function describeStoreContract(name: string, open: () => Promise<Feedback
 
     test('feedback is idempotent: the same items twice are stored once and counted as duplicates', async () => {
       const items = [accepted('c-1', ['s2', 's1']), overridden('c-1', { code: 'not-relevant' }, '2026-11-20T12:00:00+02:00')];
-      expect(await store.recordFeedback(items)).toEqual({ stored: 2, duplicates: 0 });
-      expect(await store.recordFeedback(items)).toEqual({ stored: 0, duplicates: 2 });
+      // No card c-1 was recorded as issued: the store says so (the unknown-card metric).
+      expect(await store.recordFeedback(items)).toEqual({ stored: 2, duplicates: 0, unknownCards: ['c-1'] });
+      await store.recordIssuedCards([card({ cardUuid: 'c-1' })]);
+      expect(await store.recordFeedback(items)).toEqual({ stored: 0, duplicates: 2, unknownCards: [] });
       const back = await store.feedbackFor('c-1');
       expect(back).toHaveLength(2);
       expect(back).toEqual(expect.arrayContaining(items));
@@ -141,6 +145,66 @@ export function describeStoreContract(name: string, open: () => Promise<Feedback
       const count = (ruleId: string) => source.issued.filter((row) => row.ruleId === ruleId).reduce((sum, row) => sum + Number(row.issued), 0);
       expect(count('R-CLS-2')).toBe(2);
       expect(count('R-MOD-1')).toBe(1);
+    });
+
+    test('override reasons and suggestion tags named like prototype members count like any other', async () => {
+      await store.recordIssuedCards([
+        card({ cardUuid: 'p-1', suggestionUuids: ['s'], suggestionTags: { s: 'constructor' } }),
+        card({ cardUuid: 'p-2' }),
+        card({ cardUuid: 'p-3' }),
+        card({ cardUuid: 'p-4' }),
+      ]);
+      await store.recordFeedback([
+        accepted('p-1', ['s']),
+        overridden('p-2', { code: 'constructor' }),
+        overridden('p-3', { code: '__proto__' }),
+        overridden('p-4', { code: 'constructor' }),
+      ]);
+      const summary = buildSummary(await store.summarySource(WINDOW), WINDOW);
+      const [row] = summary.rules;
+      expect(Object.entries(row!.overriddenByReason).sort()).toEqual([['__proto__', 1], ['constructor', 2]]);
+      expect(Object.entries(row!.acceptedBySuggestion)).toEqual([['constructor', 1]]);
+      expect(Object.getPrototypeOf(row!.overriddenByReason)).toBe(Object.prototype);
+      expect(JSON.parse(JSON.stringify(summary)).rules[0].overriddenByReason).toEqual(JSON.parse('{"constructor":2,"__proto__":1}'));
+      expect(summary.totals).toEqual({ issued: 4, accepted: 1, overridden: 3, ignored: 0 });
+    });
+
+    test('values at the edges of what the feedback schema accepts are stored and read back unchanged', async () => {
+      const edge = [
+        accepted('e-1', ['s-\u{1F600}'], '0001-01-01T00:00:00Z'),
+        overridden('e-1', { system: 'urn:x:\u00e9\u{10FFFF}', code: 'c'.repeat(1000) }, '9999-12-31T23:59:59.999Z'),
+        overridden('e-1', { code: 'offset' }, '9999-12-31T09:00:00-14:00'),
+        overridden('e-\u{1D11E}', { code: 'astral' }, '0001-01-01T14:00:00+14:00'),
+      ];
+      expect(await store.recordFeedback(edge)).toMatchObject({ stored: 4, duplicates: 0 });
+      expect(await store.feedbackFor('e-1')).toEqual(expect.arrayContaining(edge.slice(0, 3)));
+      expect(await store.feedbackFor('e-\u{1D11E}')).toEqual([edge[3]]);
+    });
+
+    test('through the feedback route: what the database could not hold is a 400 naming the item, and nothing of that batch is stored', async () => {
+      const { app } = testApp({ feedbackStore: store });
+      const item = (over: Record<string, unknown>) => ({ card: 'h-1', outcome: 'overridden', outcomeTimestamp: '2026-11-20T10:00:00Z', ...over });
+      const cases: Array<[Record<string, unknown>, string]> = [
+        [item({ outcomeTimestamp: '0000-01-01T00:00:00Z' }), 'feedback.1.outcomeTimestamp'],
+        [item({ outcomeTimestamp: '9999-12-31T23:00:00-05:00' }), 'feedback.1.outcomeTimestamp'],
+        [item({ card: 'h-\uD800' }), 'feedback.1.card'],
+        [item({ overrideReason: { reason: { code: 'x\uDC00' } } }), 'feedback.1.overrideReason.reason.code'],
+        [item({ outcome: 'accepted', acceptedSuggestions: [{ id: '\uDBFF' }] }), 'feedback.1.acceptedSuggestions.0.id'],
+      ];
+      for (const [bad, field] of cases) {
+        const res = await request(app).post('/cds-services/hypomagnesemia/feedback').send({ feedback: [item({}), bad] });
+        expect(res.status).toBe(400);
+        expect(res.body.issue[0].expression).toEqual([field]);
+      }
+      expect(await store.feedbackFor('h-1')).toEqual([]);
+      const ok = await request(app).post('/cds-services/hypomagnesemia/feedback').send({ feedback: [item({}), item({ outcomeTimestamp: '9999-12-31T18:59:59-05:00' })] });
+      expect(ok.status).toBe(200);
+      expect(await store.feedbackFor('h-1')).toHaveLength(2);
+    });
+
+    test('a write probe succeeds on a healthy store (readiness uses it after a failed write)', async () => {
+      if (store.probeWrite) await expect(store.probeWrite()).resolves.toBeUndefined();
+      expect(await store.isReady()).toBe(true);
     });
 
     test('ready while open, not ready once closed', async () => {

@@ -33,7 +33,8 @@ beforeEach(() => {
   calls = [];
 });
 
-const { app } = testApp({ env: { FHIR_TIMEOUT_MS: String(TIMEOUT_MS), FHIR_MAX_RESPONSE_BYTES: String(MAX_BYTES), FHIR_MAX_PAGES: '3' } });
+// The circuit breaker is kept out of the way here (each fault must reach the server); it has its own test.
+const { app } = testApp({ env: { FHIR_TIMEOUT_MS: String(TIMEOUT_MS), FHIR_MAX_RESPONSE_BYTES: String(MAX_BYTES), FHIR_MAX_PAGES: '3', FHIR_BREAKER_FAILURES: '1000' } });
 
 /** Patient in prefetch, observations to be fetched from the misbehaving server. */
 const fetchObservations = () => hookRequest({ omit: ['observations'], extra: { fhirServer: fhirBase, fhirAuthorization: { access_token: 'tkn123', token_type: 'Bearer', expires_in: 300, scope: 'patient/*.read', subject: 'x' } } });
