@@ -11,7 +11,10 @@ export const notFound: RequestHandler = (req, _res, next) => {
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const cdsError = toCdsError(error);
-    if (cdsError.status >= 500) logger.error({ err: { name: (error as Error)?.name, message: (error as Error)?.message, stack: (error as Error)?.stack } }, 'unhandled error');
+    // A 503 the service chose (store down, a budget spent) is expected: one warning with its code.
+    // Only an error nobody anticipated is logged with its stack.
+    if (error instanceof CdsError && cdsError.status >= 500) logger.warn({ code: cdsError.code, status: cdsError.status }, 'service unavailable');
+    else if (cdsError.status >= 500) logger.error({ err: { name: (error as Error)?.name, message: (error as Error)?.message, stack: (error as Error)?.stack } }, 'unhandled error');
     if (cdsError.code === 'CDS_METHOD_NOT_ALLOWED') res.set('Allow', 'POST');
     // 401 carries no detail (CH-52).
     const outcome = cdsError.status === 401 ? toOperationOutcome(new CdsError('CDS_UNAUTHORIZED', 'Unauthorized')) : toOperationOutcome(cdsError);
