@@ -109,6 +109,8 @@ test('clicking the recommended suggestion shows its draft orders and records acc
   expect(dose.y).toBeGreaterThanOrEqual(0);
   expect(dose.y + dose.height).toBeLessThanOrEqual(800);
   expect(await drafts.nth(1).locator('.order-summary dt').allTextContents()).toEqual(['Test', 'When', 'Why']);
+  // The lab order's time window (occurrencePeriod) is on screen, not "not stated".
+  expect(await drafts.nth(1).locator('.order-summary dt:text-is("When") + dd').textContent()).toMatch(/^in \d+ h \(.+ – .+\)$/);
 
   expect(await store.feedbackFor(cardUuid)).toEqual([expect.objectContaining({ outcome: 'accepted', acceptedSuggestions: [suggestionUuid] })]);
 });
