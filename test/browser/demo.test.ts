@@ -103,6 +103,7 @@ test('clicking the recommended suggestion shows its draft orders and records acc
   expect(await value('Route')).toBe('IV');
   expect(await value('Rate')).toMatch(/^\d+(\.\d+)? (g|mg)\/h$/);
   expect(await value('Recheck')).toMatch(/^Magnesium, Potassium, Calcium in \d+ h /);
+  expect(await value('Duration')).toMatch(/^each dose over \d+ hours?$/);
   const summaryBox = (await summary.boundingBox())!;
   expect(summaryBox.y).toBeLessThan((await drafts.first().locator('details.draft-json').boundingBox())!.y);
   const dose = (await summary.locator('dt:text-is("Dose") + dd').boundingBox())!;

@@ -38,12 +38,15 @@ function frequency(timing: Timing | undefined): string | undefined {
   return `${times} ${per}`;
 }
 
+/** "240 min" reads "4 hours", as the card says it; other values stay in their own unit. */
+const infusionTime = (value: number, unit: string) => (unit === 'min' && value >= 60 && value % 60 === 0 ? plural(value / 60, 'h') : plural(value, unit));
+
 /** How long it runs: the infusion time of one dose and/or the length of the course. */
 function duration(m: MedicationRequest): string | undefined {
   const d = m.dosageInstruction?.[0];
   const r = d?.timing?.repeat;
   const parts: string[] = [];
-  if (r?.duration !== undefined) parts.push(`each dose over ${plural(r.duration, r.durationUnit ?? '')}`);
+  if (r?.duration !== undefined) parts.push(`each dose over ${infusionTime(r.duration, r.durationUnit ?? '')}`);
   const course = durationText(r?.boundsDuration) ?? durationText(m.dispenseRequest?.expectedSupplyDuration);
   if (course) parts.push(`for ${course}`);
   if (r?.count !== undefined && r.count > 1) parts.push(`${r.count} doses`);
