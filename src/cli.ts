@@ -138,8 +138,9 @@ export function renderText(response: CdsResponse): string {
   if (cards.length === 0) return 'No cards: the service has nothing to say for this request ({"cards": []}).\n';
   const out: string[] = [`${cards.length} card${cards.length === 1 ? '' : 's'}`];
   for (const card of cards) {
-    out.push('', `[${card.indicator.toUpperCase()}] ${card.summary}`, `  Source: ${card.source.label}`);
-    const a = card.extension?.['org.magnesium-cds.assessment'] as { kind?: string; severity?: string; route?: string; ruleIds?: string[] } | undefined;
+    const a = card.extension?.['org.magnesium-cds.assessment'] as { kind?: string; severity?: string; route?: string; ruleSet?: string; ruleIds?: string[] } | undefined;
+    // The rule-set version travels in the extension (R-TXT-1); the text names it beside the source.
+    out.push('', `[${card.indicator.toUpperCase()}] ${card.summary}`, `  Source: ${card.source.label}${a?.ruleSet ? ` · rule set ${a.ruleSet}` : ''}`);
     if (a) out.push(`  Assessment: ${[a.kind, a.severity, a.route, a.ruleIds?.join(' ')].filter(Boolean).join(' · ')}`);
     if (card.detail) out.push('', indent(plainMarkdown(card.detail), '  '));
     if (card.suggestions) {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import request from 'supertest';
 import { main, packageVersion, type CliIo } from '../src/cli';
+import { defaultRuleConfig } from '../src/rules/config';
 import { CASES_DIR, CASES_NOW, expectValidCdsResponse, loadCase, testApp } from './helpers';
 
 /** Runs the CLI in-process with captured output. */
@@ -30,6 +31,7 @@ describe('magnesium-cds evaluate', () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toMatch(/^1 card\n\n\[CRITICAL\] Severe hypomagnesemia: Mg 0\.9 mg\/dL 2 h ago, give IV magnesium\n/);
+    expect(stdout).toContain(`  Source: Magnesium CDS · rule set ${defaultRuleConfig.version}\n`);
     expect(stdout).toContain('  * [recommended] Order magnesium sulfate');
     expect(stdout).toMatch(/create MedicationRequest: magnesium sulfate/);
     expect(stdout).toContain('Override reasons: Magnesium replacement already ordered');
@@ -97,7 +99,9 @@ describe('magnesium-cds evaluate', () => {
       const argv = now.startsWith('--') ? ['evaluate', file, now] : ['evaluate', file, '--now', now];
       const { code, stdout } = await run(argv, files);
       expect({ now, code }).toEqual({ now, code: 0 });
-      expect(stdout).toContain('on 2026-11-22 10:00, give IV magnesium');
+      // Drawn 10:00 UTC, evaluated at 12:00 UTC: the summary's age and the detail's time agree with --now.
+      expect(stdout).toContain('Mg 0.9 mg/dL 2 h ago, give IV magnesium');
+      expect(stdout).toContain('drawn 2026-11-22 10:00 UTC (2 h ago)');
     }
   });
 
@@ -146,7 +150,9 @@ describe('magnesium-cds sample', () => {
     // Evaluated at that same instant (as `sample severe | evaluate -` does today), it gives the dose.
     const evaluated = await run(['evaluate', '-', '--now', '2031-05-01T08:00:00Z'], { '-': printed.stdout });
     expect(evaluated.code).toBe(0);
-    expect(evaluated.stdout).toMatch(/^1 card\n\n\[CRITICAL\] Severe hypomagnesemia: Mg 0\.9 mg\/dL on 2031-05-01 0\d:\d\d, give IV magnesium\n/);
+    expect(evaluated.stdout).toMatch(/^1 card\n\n\[CRITICAL\] Severe hypomagnesemia: Mg 0\.9 mg\/dL \d h ago, give IV magnesium\n/);
+    expect(evaluated.stdout).toMatch(/drawn 2031-05-01 0\d:\d\d UTC \(\d h ago\)/);
+    expect(evaluated.stdout).toMatch(/Recommended: magnesium sulfate \d+ g .*IV over \d+ h at 1 g\/h/);
   });
 
   test('two samples differ in hookInstance only', async () => {

@@ -12,7 +12,7 @@ import { resolvePlaceholders } from '../../src/demo/time';
 import { MAGNESIUM_THRESHOLDS, magnesiumSeries } from '../../web/src/trend';
 import type { ViewResponse } from '../../web/src/types';
 import { outcomeOf, type CaseOutcome } from '../case-oracle';
-import { CASES_NOW, expectValidCdsResponse, testApp } from '../helpers';
+import { CASES_NOW, expectValidCdsResponse, readJson, ROOT, testApp } from '../helpers';
 
 interface DemoFile {
   demo: { title: string; summary: string; expect: Partial<CaseOutcome> };
@@ -21,6 +21,8 @@ interface DemoFile {
 
 const patients = loadDemoPatients();
 const readDemo = (url: string): DemoFile => JSON.parse(readFileSync(join(DEMO_PATIENTS_DIR, url.replace('/demo/patients/', '')), 'utf8'));
+/** The prefetch keys the patient-view service publishes in discovery. */
+const publishedPrefetchKeys = Object.keys(readJson<{ services: Array<{ id: string; prefetch: object }> }>(ROOT, 'cds-services.json').services.find((s) => s.id === 'hypomagnesemia')!.prefetch);
 
 // Compile-time check: every response the service can send is something the page can render.
 const _pageReadsServiceResponses: (r: CdsResponse) => ViewResponse = (r) => r;
@@ -42,6 +44,8 @@ describe('demo sample patients', () => {
     // What the page sends is plain CDS Hooks: no placeholder left, no demo-only member.
     expect(JSON.stringify(body)).not.toMatch(/"@(now|today)/);
     expect(Object.keys(body)).toEqual(['hookInstance', 'hook', 'context', 'prefetch']);
+    // Every published key, optional ones included, so no card says what the EHR failed to send.
+    expect(Object.keys(body.prefetch).sort()).toEqual([...publishedPrefetchKeys].sort());
     const patient = body.prefetch.patient as Patient;
     expect(patient.name?.[0]?.given?.length).toBeGreaterThan(0);
 
@@ -49,6 +53,7 @@ describe('demo sample patients', () => {
     expect(res.status).toBe(200);
     const response = expectValidCdsResponse(res.body);
     expect(outcomeOf(response)).toMatchObject(file.demo.expect);
+    for (const card of response.cards) expect(card.detail ?? '').not.toMatch(/Not checked:/);
     // Several magnesium results: the page draws a trend.
     expect(magnesiumSeries(body.prefetch).length).toBeGreaterThanOrEqual(2);
   });

@@ -1,6 +1,7 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { defaultRuleConfig } from '../../src/rules/config';
 import { pick as pickOn, RESULTS, startDemo, type DemoHarness } from './demo-server';
 
 /**
@@ -68,7 +69,7 @@ test('severe: a critical card in red, markdown detail, trend with threshold line
   expect(await card.locator('.card-detail strong').first().textContent()).toBe('Serum magnesium 0.9 mg/dL');
   // Rule set 2: rule IDs and the rule-set version travel in the card's extension, not the text.
   expect(await card.locator('.card-detail sub').count()).toBe(0);
-  expect(await card.locator('.card-source').textContent()).toContain('Magnesium CDS');
+  expect(await card.locator('.card-source').textContent()).toBe(`Source: Magnesium CDS · Hypomagnesemia · rule set ${defaultRuleConfig.version}`);
   expect(await card.locator('.override-reason option').count()).toBeGreaterThan(1);
   expect(await page.locator('#trend circle').count()).toBe(3);
   expect(await page.locator('#trend text').allTextContents()).toEqual(expect.arrayContaining(['low < 1.8', 'severe < 1.2']));
@@ -103,12 +104,15 @@ test('clicking the recommended suggestion shows its draft orders and records acc
   expect(await value('Route')).toBe('IV');
   expect(await value('Rate')).toMatch(/^\d+(\.\d+)? (g|mg)\/h$/);
   expect(await value('Recheck')).toMatch(/^Magnesium, Potassium, Calcium in \d+ h /);
+  expect(await value('Duration')).toMatch(/^each dose over \d+ hours?$/);
   const summaryBox = (await summary.boundingBox())!;
   expect(summaryBox.y).toBeLessThan((await drafts.first().locator('details.draft-json').boundingBox())!.y);
   const dose = (await summary.locator('dt:text-is("Dose") + dd').boundingBox())!;
   expect(dose.y).toBeGreaterThanOrEqual(0);
   expect(dose.y + dose.height).toBeLessThanOrEqual(800);
   expect(await drafts.nth(1).locator('.order-summary dt').allTextContents()).toEqual(['Test', 'When', 'Why']);
+  // The lab order's time window (occurrencePeriod) is on screen, not "not stated".
+  expect(await drafts.nth(1).locator('.order-summary dt:text-is("When") + dd').textContent()).toMatch(/^in \d+ h \(.+ – .+\)$/);
 
   expect(await store.feedbackFor(cardUuid)).toEqual([expect.objectContaining({ outcome: 'accepted', acceptedSuggestions: [suggestionUuid] })]);
 });

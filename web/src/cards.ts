@@ -63,6 +63,8 @@ function cardElement(card: ViewCard, handlers: CardHandlers): HTMLElement {
   if (card.detail) detail.innerHTML = renderMarkdown(card.detail);
   const source = card.source.url && /^https?:\/\//i.test(card.source.url) ? h('a', { href: card.source.url, target: '_blank', rel: 'noopener noreferrer' }, card.source.label) : h('span', { class: 'source-label' }, card.source.label);
   const assessment = assessmentLine(card);
+  // The rule-set version travels in the extension (not the card text); the footer names it beside the source.
+  const ruleSet = (card.extension?.['org.magnesium-cds.assessment'] as { ruleSet?: string } | undefined)?.ruleSet;
   return h(
     'article',
     { class: `cds-card indicator-${card.indicator}`, 'data-indicator': card.indicator, 'data-card-uuid': card.uuid },
@@ -73,7 +75,7 @@ function cardElement(card: ViewCard, handlers: CardHandlers): HTMLElement {
     h(
       'footer',
       { class: 'card-foot' },
-      h('span', { class: 'card-source' }, 'Source: ', source, card.source.topic?.display ? ` · ${card.source.topic.display}` : ''),
+      h('span', { class: 'card-source' }, 'Source: ', source, card.source.topic?.display ? ` · ${card.source.topic.display}` : '', ruleSet ? ` · rule set ${ruleSet}` : ''),
       dismissControl(card, handlers, status),
     ),
     assessment ? h('div', { class: 'card-assessment', title: 'extension org.magnesium-cds.assessment' }, assessment) : undefined,

@@ -38,12 +38,15 @@ function frequency(timing: Timing | undefined): string | undefined {
   return `${times} ${per}`;
 }
 
+/** "240 min" reads "4 hours", as the card says it; other values stay in their own unit. */
+const infusionTime = (value: number, unit: string) => (unit === 'min' && value >= 60 && value % 60 === 0 ? plural(value / 60, 'h') : plural(value, unit));
+
 /** How long it runs: the infusion time of one dose and/or the length of the course. */
 function duration(m: MedicationRequest): string | undefined {
   const d = m.dosageInstruction?.[0];
   const r = d?.timing?.repeat;
   const parts: string[] = [];
-  if (r?.duration !== undefined) parts.push(`each dose over ${plural(r.duration, r.durationUnit ?? '')}`);
+  if (r?.duration !== undefined) parts.push(`each dose over ${infusionTime(r.duration, r.durationUnit ?? '')}`);
   const course = durationText(r?.boundsDuration) ?? durationText(m.dispenseRequest?.expectedSupplyDuration);
   if (course) parts.push(`for ${course}`);
   if (r?.count !== undefined && r.count > 1) parts.push(`${r.count} doses`);
@@ -53,19 +56,25 @@ function duration(m: MedicationRequest): string | undefined {
 /** "Magnesium [Mass/volume] in Serum or Plasma" → "Magnesium". */
 const testName = (s: ServiceRequest) => (s.code?.text ?? s.code?.coding?.[0]?.display ?? s.code?.coding?.[0]?.code ?? 'a test').replace(/\s*\[.*$/, '');
 
-function when(at: string | undefined, now: Date): string | undefined {
+const clock = (t: Date) => t.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+
+/** "in 10 h (Dec 2, 14:00)"; for a window, its start relative to now and both ends. */
+function when(s: ServiceRequest | undefined, now: Date): string | undefined {
+  const at = s?.occurrenceDateTime ?? s?.occurrencePeriod?.start;
   if (!at) return undefined;
   const t = new Date(at);
   if (Number.isNaN(t.getTime())) return at;
   const hours = Math.round((t.getTime() - now.getTime()) / 3_600_000);
   const rel = hours <= 0 ? 'now' : hours < 48 ? `in ${hours} h` : `in ${Math.round(hours / 24)} days`;
-  return `${rel} (${t.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })})`;
+  const end = s?.occurrenceDateTime ? undefined : s?.occurrencePeriod?.end;
+  const until = end && !Number.isNaN(new Date(end).getTime()) ? ` – ${clock(new Date(end))}` : '';
+  return `${rel} (${clock(t)}${until})`;
 }
 
 function recheck(siblings: readonly unknown[], now: Date): string | undefined {
   const tests = siblings.filter((r): r is ServiceRequest => (r as ServiceRequest | undefined)?.resourceType === 'ServiceRequest');
   if (tests.length === 0) return undefined;
-  const at = when(tests[0]?.occurrenceDateTime, now);
+  const at = when(tests[0], now);
   return `${tests.map(testName).join(', ')}${at ? ` ${at}` : ''}`;
 }
 
@@ -98,7 +107,7 @@ export function orderSummary(resource: { resourceType: string } | undefined, sib
     const s = resource as ServiceRequest;
     return list([
       ['Test', testName(s)],
-      ['When', when(s.occurrenceDateTime, now)],
+      ['When', when(s, now)],
       ['Why', s.note?.[0]?.text ?? s.reasonCode?.[0]?.text],
     ]);
   }
