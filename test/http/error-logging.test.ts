@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { MemoryFeedbackStore } from '../../src/feedback/store';
+import { MemoryFeedbackStore, type FeedbackOutcome } from '../../src/feedback/store';
 import { testApp } from '../helpers';
 
 /**
@@ -7,7 +7,7 @@ import { testApp } from '../helpers';
  * its code; only an unexpected error is an "unhandled error" with a stack.
  */
 class DownStore extends MemoryFeedbackStore {
-  override async recordFeedback(): Promise<{ stored: number; duplicates: number }> {
+  override async recordFeedback(): Promise<FeedbackOutcome> {
     throw new Error('store down');
   }
 }
