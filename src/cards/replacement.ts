@@ -54,6 +54,11 @@ function notCheckedNotes(ctx: CardContext, dosing: boolean): string[] {
     .map((key) => `> **Not checked**: ${NOT_CHECKED[key]}.`);
 }
 
+/** R-ORD-2 fired when its "administrations were not checked" note is on a dosing card. */
+function withNotCheckedRules(ruleIds: string[], ctx: CardContext, dosing: boolean): string[] {
+  return dosing && (ctx.unavailable ?? []).includes('administrations') ? [...ruleIds, 'R-ORD-2'] : ruleIds;
+}
+
 const SUMMARY_MAX = 139;
 const EXTENSION_KEY = 'org.magnesium-cds.assessment';
 
@@ -432,7 +437,7 @@ function replacementCard(a: ReplacementAssessment, ctx: CardContext, uuid: () =>
     detail: lines.join('\n'),
     source: source(),
     overrideReasons,
-    extension: extension(config, a.ruleIds, {
+    extension: extension(config, withNotCheckedRules(a.ruleIds, ctx, dosing), {
       kind: 'replacement',
       severity: a.tier,
       route: a.plan?.recommended ?? 'none',
@@ -485,7 +490,7 @@ function cardiacCard(a: CardiacTargetAssessment, ctx: CardContext, uuid: () => s
     overrideReasons,
     suggestions: a.plan.doses.map((dose) => suggestionFor(dose, a.plan, ctx, uuid)),
     selectionBehavior: 'at-most-one',
-    extension: extension(config, a.ruleIds, { kind: 'cardiac-target', severity: 'none', route: a.plan.recommended }),
+    extension: extension(config, withNotCheckedRules(a.ruleIds, ctx, true), { kind: 'cardiac-target', severity: 'none', route: a.plan.recommended }),
   };
 }
 

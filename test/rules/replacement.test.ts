@@ -215,6 +215,7 @@ describe('hypomagnesemia rule table', () => {
     const dose = run(ruleCases[5]!);
     const withNote = buildCards(dose.assessment, { config: defaultRuleConfig, patientId: 'pat-1', now: CASES_NOW, unavailable: ['administrations'] });
     expect(withNote[0]!.detail).toMatch(/administrations could not be obtained/);
+    expect(withNote[0]!.extension!['org.magnesium-cds.assessment']).toMatchObject({ ruleIds: expect.arrayContaining(['R-ORD-2']) });
     const stale = ruleCases.find((c) => c.expect.kind === 'stale')!;
     const staleCards = buildCards(run(stale).assessment, { config: defaultRuleConfig, patientId: 'pat-1', now: CASES_NOW, unavailable: ['administrations'] });
     expect(staleCards[0]!.detail).not.toMatch(/administrations/);
