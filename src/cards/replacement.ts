@@ -652,15 +652,20 @@ function hyperCard(a: HyperAssessment, ctx: CardContext, uuid: () => string): Ca
     overrideReasons,
     extension: extension(config, a.ruleIds, { kind: 'hypermagnesemia', severity: 'none', route: 'none' }),
   };
-  // R-HYPER-2: a suggestion that stops each active magnesium order (delete by resourceId).
+  // R-HYPER-2: one recommended suggestion that stops every active magnesium order (a delete action
+  // by resourceId each), so the card keeps the client contract: at-most-one, one isRecommended.
   const stoppable = orders.filter((o) => o.id && o.resourceType === 'MedicationRequest');
   if (stoppable.length > 0) {
-    card.suggestions = stoppable.map((o) => ({
-      label: `Stop ${prose(o.display)}`.slice(0, 120),
-      uuid: uuid(),
-      actions: [{ type: 'delete' as const, description: `Stop the magnesium order ${prose(o.display)}`.slice(0, 200), resourceId: `MedicationRequest/${o.id}` }],
-    }));
-    card.selectionBehavior = 'any';
+    const label = stoppable.length === 1 ? `Stop ${prose(stoppable[0]!.display)}` : `Stop the ${stoppable.length} active magnesium orders`;
+    card.suggestions = [
+      {
+        label: label.slice(0, 120),
+        uuid: uuid(),
+        isRecommended: true,
+        actions: stoppable.map((o) => ({ type: 'delete' as const, description: `Stop the magnesium order ${prose(o.display)}`.slice(0, 200), resourceId: `MedicationRequest/${o.id}` })),
+      },
+    ];
+    card.selectionBehavior = 'at-most-one';
   }
   return card;
 }
