@@ -145,7 +145,7 @@ function noticeLines(n: Notices, config: RuleConfig): string[] {
 /** "Pregnancy" rather than "Pregnancy (Pregnancy)": a label repeats no display equal to it (R-TXT-1). */
 function labelled(label: string, findings: ConditionFinding[] | MedicationFinding[]): string {
   const names = findings.map((f) => f.display).filter((d) => d.trim().toLowerCase() !== label.toLowerCase());
-  return names.length > 0 ? `**${label}** (${list(names.map(md), 3)})` : `**${label}**`;
+  return names.length > 0 ? `**${label}** (${list(names.map((n) => md(prose(n))), 3)})` : `**${label}**`;
 }
 
 /** "3 years", "5 months", "12 days" (R-PED-2). */
@@ -204,7 +204,7 @@ function modifierLines(m: Modifiers, config: RuleConfig, a: { dosing: boolean; p
   if (m.magnesiumOrders) {
     for (const o of m.magnesiumOrders) {
       const since = o.authoredOn ? `, ordered ${o.authoredOn}` : '';
-      const dose = o.doseText ? `: ${md(o.doseText)}` : '';
+      const dose = o.doseText ? `: ${md(prose(o.doseText))}` : '';
       lines.push(
         o.oral
           ? `**Already on oral magnesium** (${md(prose(o.display))}${dose}${since}): confirm it is taken and tolerated; no second oral order.`
@@ -415,7 +415,7 @@ function replacementCard(a: ReplacementAssessment, ctx: CardContext, uuid: () =>
   ];
   if (a.administration) {
     const g = a.administration.given;
-    const what = `${md(prose(g.display))}${g.doseText ? ` ${md(g.doseText)}` : ''} IV, ${whenIn(g.effective, config.display.timeZone)}`;
+    const what = `${md(prose(g.display))}${g.doseText ? ` ${md(prose(g.doseText))}` : ''} IV, ${whenIn(g.effective, config.display.timeZone)}`;
     lines.push(a.administration.resultBefore ? `> **Magnesium given after this result**: ${what}.` : `> **Earlier dose**: ${what}; the level is still low after it.`);
   }
   const found = modifierLines(a.modifiers, config, { dosing, ...(a.plan ? { plan: a.plan } : {}), tier: a.tier });
@@ -465,7 +465,7 @@ function cardiacCard(a: CardiacTargetAssessment, ctx: CardContext, uuid: () => s
   const { config } = ctx;
   const mgText = valueWithConversion(a.magnesium.result);
   const summary = fitSummary([`Magnesium ${mgText} is below the cardiac target of ${config.cardiac.targetMgDl.toFixed(1)} mg/dL`], [` (${age(a.magnesium.ageHours)})`]);
-  const why = [...(a.modifiers.cardiac ?? []), ...(a.modifiers.digoxin ?? [])].map((c) => md(c.display));
+  const why = [...(a.modifiers.cardiac ?? []), ...(a.modifiers.digoxin ?? [])].map((c) => md(prose(c.display)));
   const lines = [
     headline(a.magnesium, `not low, but below the cardiac target of ${config.cardiac.targetMgDl.toFixed(1)} mg/dL`, config),
     ...noticeLines(a.notices, config),
