@@ -219,7 +219,9 @@ function modifierLines(m: Modifiers, config: RuleConfig, a: { dosing: boolean; p
     lines.push(`${labelled('Digoxin', m.digoxin)}: low magnesium raises the risk of digoxin toxicity; correct magnesium and potassium, consider a digoxin level.`);
   }
   if (m.gi) {
-    lines.push(`${labelled('Diarrhoea or short bowel', m.gi)}: no magnesium oxide (it worsens diarrhoea); IV is recommended, later ${config.oral.giTolerated}.`);
+    // R-RENAL-3: no oral magnesium at all, so no "later" oral salt either.
+    const later = m.renal?.severity === 'severe' ? '' : `, later ${config.oral.giTolerated}`;
+    lines.push(`${labelled('Diarrhoea or short bowel', m.gi)}: no magnesium oxide (it worsens diarrhoea); IV is recommended${later}.`);
   }
   if (m.pediatric) {
     const p = m.pediatric;
@@ -319,7 +321,7 @@ function planLines(a: ReplacementAssessment | CardiacTargetAssessment, config: R
     lines.push(...ivPlanLines(iv, { tier, modifiers: m }, config, true));
     if (plan.oralMaintenanceText) {
       lines.push(`After repletion, oral maintenance may follow: ${prose(config.oral.product.display)}, 1 tablet twice daily.`);
-    } else if (m.gi) {
+    } else if (m.gi && m.renal?.severity !== 'severe') {
       lines.push(`If oral later: ${config.oral.giTolerated}.`);
     }
   } else if (oral) {
