@@ -48,6 +48,15 @@ const NOT_CHECKED: Record<string, string> = {
   administrations: 'magnesium administrations could not be obtained from the EHR, so a dose given in the last 24 h was not checked',
 };
 
+const TREAT_THE_CAUSE = 'Treat the cause';
+
+/** R-TXT-1: over the detail budget, the general "treat the cause" bullet is the first line to go. */
+function withinBudget(lines: string[], config: RuleConfig): string {
+  const detail = lines.join('\n');
+  if (detail.length <= config.display.detailMaxChars) return detail;
+  return lines.filter((l) => !l.startsWith(`- ${TREAT_THE_CAUSE}`)).join('\n');
+}
+
 function notCheckedNotes(ctx: CardContext, dosing: boolean): string[] {
   return (ctx.unavailable ?? [])
     .filter((key) => NOT_CHECKED[key] && (key !== 'administrations' || dosing))
@@ -327,7 +336,7 @@ function planLines(a: ReplacementAssessment | CardiacTargetAssessment, config: R
   } else if (oral) {
     lines.push(`**Recommended**: ${oralDoseText(oral, config)}${oral.renalAdjusted ? ' (fewer doses for renal function)' : ''}. ${oral.tabletsPerDose !== undefined ? separationText(m, config) : ''}`.trim());
     if (iv) lines.push(...ivPlanLines(iv, { tier, modifiers: m }, config, false));
-    lines.push(`Treat the cause (GI losses, alcohol, drugs); ${config.oral.alternatives}.`);
+    lines.push(`${TREAT_THE_CAUSE} (GI losses, alcohol, drugs); ${config.oral.alternatives}.`);
   }
   return lines.slice(0, 4);
 }
@@ -436,7 +445,7 @@ function replacementCard(a: ReplacementAssessment, ctx: CardContext, uuid: () =>
     uuid: uuid(),
     summary,
     indicator: a.indicator,
-    detail: lines.join('\n'),
+    detail: withinBudget(lines, config),
     source: source(),
     overrideReasons,
     extension: extension(config, withNotCheckedRules(a.ruleIds, ctx, dosing), {

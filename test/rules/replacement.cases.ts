@@ -134,6 +134,7 @@ export const ruleCases: RuleCase[] = [
 
   // ---------------------------------------------------------------- R-LYTE-1
   { desc: 'R-LYTE-1 K 3.4 with low Mg: warning, potassium named', resources: [MILD, k(3.4)], expect: { kind: 'replacement', indicator: 'warning', rules: ['R-LYTE-1'], says: [/Potassium is low/, /3\.4 mmol\/L/] } },
+  { desc: 'R-TXT-1 mild with low K and low ionized Ca (two modifiers) stays within the detail budget', resources: [MILD, k(3.4), ica(1.11)], expect: { kind: 'replacement', indicator: 'warning', route: 'oral', rules: ['R-LYTE-1', 'R-LYTE-2', 'R-ORAL-2'], says: [/Potassium is low/, /Calcium is low/, /separate from tetracyclines/] } },
   { desc: 'R-LYTE-1 K 3.5 is not low', resources: [MILD, k(3.5)], expect: { kind: 'replacement', indicator: 'info', notRules: ['R-LYTE-1'], neverSays: [/hypokalemia/i, /potassium is low/i] } },
   { desc: 'R-LYTE-1 a K result older than 72 h is not used', resources: [MILD, k(3.0, 80)], expect: { kind: 'replacement', notRules: ['R-LYTE-1'] } },
   { desc: 'R-LYTE-1 low K with normal Mg: no card', resources: [mg(2.0), k(3.0)], expect: { kind: 'none' } },
