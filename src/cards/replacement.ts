@@ -260,7 +260,7 @@ function modifierLines(m: Modifiers, config: RuleConfig, a: { dosing: boolean; p
     ...(c.egfr && !m.renal && !m.reducedRenalFunction ? [`eGFR ${valueWithConversion(c.egfr.result, 0)}`] : []),
     ...(c.creatinine && !c.egfr && !m.renal && !m.reducedRenalFunction ? [`creatinine ${valueWithConversion(c.creatinine.result)}`] : []),
   ];
-  const missing = [...(!c.potassium ? ['potassium'] : []), ...(!c.calcium ? ['calcium'] : []), ...(!c.egfr && !c.creatinine ? ['renal function'] : [])];
+  const missing = [...(!c.potassium ? ['potassium'] : []), ...(!c.calcium ? ['calcium'] : []), ...(!c.egfr && !c.creatinine ? [m.renal ? 'eGFR or creatinine' : 'renal function'] : [])];
   if (fine.length > 0 || missing.length > 0) {
     lines.push(`${fine.length > 0 ? `Checked, not low: ${list(fine)}.` : ''}${fine.length > 0 && missing.length > 0 ? ' ' : ''}${missing.length > 0 ? `Not available: ${missing.join(', ')}.` : ''}`);
   }

@@ -130,6 +130,7 @@ export const ruleCases: RuleCase[] = [
   { desc: 'R-RENAL-3 is not reached by a CKD-EPI estimate: creatinine 4.5 in an 80-year-old woman (≈ 9)', resources: [MILD, creat(4.5)], birthDate: '1946-01-01', gender: 'female', expect: { kind: 'replacement', rules: ['R-RENAL-1'], notRules: ['R-RENAL-3'] } },
   { desc: 'R-RENAL-1 an eGFR result wins over creatinine', resources: [MILD, creat(2.4), egfr(45)], expect: { kind: 'replacement', notRules: ['R-RENAL-1'] } },
   { desc: 'R-RENAL-1 dialysis dependence condition', resources: [MILD, condition({ icd10: 'Z99.2', text: 'Dependence on renal dialysis' })], expect: { kind: 'replacement', indicator: 'warning', rules: ['R-RENAL-1'] } },
+  { desc: 'R-TXT-1 dialysis known from a condition only: the missing labs are named, not "renal function"', resources: [MILD, condition({ snomed: '302497006', text: 'Haemodialysis' })], expect: { kind: 'replacement', rules: ['R-RENAL-3'], says: [/Not available: potassium, calcium, eGFR or creatinine\./], neverSays: [/Not available: potassium, calcium, renal function/] } },
   { desc: 'R-RENAL-1 ESRD by SNOMED', resources: [SEVERE, condition({ snomed: '46177005' })], expect: { kind: 'replacement', rules: ['R-RENAL-1'] } },
 
   // ---------------------------------------------------------------- R-LYTE-1
