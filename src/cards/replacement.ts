@@ -48,10 +48,24 @@ const NOT_CHECKED: Record<string, string> = {
   administrations: 'magnesium administrations could not be obtained from the EHR, so a dose given in the last 24 h was not checked',
 };
 
+const TREAT_THE_CAUSE = 'Treat the cause';
+
+/** R-TXT-1: over the detail budget, the general "treat the cause" bullet is the first line to go. */
+function withinBudget(lines: string[], config: RuleConfig): string {
+  const detail = lines.join('\n');
+  if (detail.length <= config.display.detailMaxChars) return detail;
+  return lines.filter((l) => !l.startsWith(`- ${TREAT_THE_CAUSE}`)).join('\n');
+}
+
 function notCheckedNotes(ctx: CardContext, dosing: boolean): string[] {
   return (ctx.unavailable ?? [])
     .filter((key) => NOT_CHECKED[key] && (key !== 'administrations' || dosing))
     .map((key) => `> **Not checked**: ${NOT_CHECKED[key]}.`);
+}
+
+/** R-ORD-2 fired when its "administrations were not checked" note is on a dosing card. */
+function withNotCheckedRules(ruleIds: string[], ctx: CardContext, dosing: boolean): string[] {
+  return dosing && (ctx.unavailable ?? []).includes('administrations') ? [...ruleIds, 'R-ORD-2'] : ruleIds;
 }
 
 const SUMMARY_MAX = 139;
@@ -140,7 +154,7 @@ function noticeLines(n: Notices, config: RuleConfig): string[] {
 /** "Pregnancy" rather than "Pregnancy (Pregnancy)": a label repeats no display equal to it (R-TXT-1). */
 function labelled(label: string, findings: ConditionFinding[] | MedicationFinding[]): string {
   const names = findings.map((f) => f.display).filter((d) => d.trim().toLowerCase() !== label.toLowerCase());
-  return names.length > 0 ? `**${label}** (${list(names.map(md), 3)})` : `**${label}**`;
+  return names.length > 0 ? `**${label}** (${list(names.map((n) => md(prose(n))), 3)})` : `**${label}**`;
 }
 
 /** "3 years", "5 months", "12 days" (R-PED-2). */
@@ -199,7 +213,7 @@ function modifierLines(m: Modifiers, config: RuleConfig, a: { dosing: boolean; p
   if (m.magnesiumOrders) {
     for (const o of m.magnesiumOrders) {
       const since = o.authoredOn ? `, ordered ${o.authoredOn}` : '';
-      const dose = o.doseText ? `: ${md(o.doseText)}` : '';
+      const dose = o.doseText ? `: ${md(prose(o.doseText))}` : '';
       lines.push(
         o.oral
           ? `**Already on oral magnesium** (${md(prose(o.display))}${dose}${since}): confirm it is taken and tolerated; no second oral order.`
@@ -214,7 +228,9 @@ function modifierLines(m: Modifiers, config: RuleConfig, a: { dosing: boolean; p
     lines.push(`${labelled('Digoxin', m.digoxin)}: low magnesium raises the risk of digoxin toxicity; correct magnesium and potassium, consider a digoxin level.`);
   }
   if (m.gi) {
-    lines.push(`${labelled('Diarrhoea or short bowel', m.gi)}: no magnesium oxide (it worsens diarrhoea); IV is recommended, later ${config.oral.giTolerated}.`);
+    // R-RENAL-3: no oral magnesium at all, so no "later" oral salt either.
+    const later = m.renal?.severity === 'severe' ? '' : `, later ${config.oral.giTolerated}`;
+    lines.push(`${labelled('Diarrhoea or short bowel', m.gi)}: no magnesium oxide (it worsens diarrhoea); IV is recommended${later}.`);
   }
   if (m.pediatric) {
     const p = m.pediatric;
@@ -244,7 +260,7 @@ function modifierLines(m: Modifiers, config: RuleConfig, a: { dosing: boolean; p
     ...(c.egfr && !m.renal && !m.reducedRenalFunction ? [`eGFR ${valueWithConversion(c.egfr.result, 0)}`] : []),
     ...(c.creatinine && !c.egfr && !m.renal && !m.reducedRenalFunction ? [`creatinine ${valueWithConversion(c.creatinine.result)}`] : []),
   ];
-  const missing = [...(!c.potassium ? ['potassium'] : []), ...(!c.calcium ? ['calcium'] : []), ...(!c.egfr && !c.creatinine ? ['renal function'] : [])];
+  const missing = [...(!c.potassium ? ['potassium'] : []), ...(!c.calcium ? ['calcium'] : []), ...(!c.egfr && !c.creatinine ? [m.renal ? 'eGFR or creatinine' : 'renal function'] : [])];
   if (fine.length > 0 || missing.length > 0) {
     lines.push(`${fine.length > 0 ? `Checked, not low: ${list(fine)}.` : ''}${fine.length > 0 && missing.length > 0 ? ' ' : ''}${missing.length > 0 ? `Not available: ${missing.join(', ')}.` : ''}`);
   }
@@ -314,13 +330,13 @@ function planLines(a: ReplacementAssessment | CardiacTargetAssessment, config: R
     lines.push(...ivPlanLines(iv, { tier, modifiers: m }, config, true));
     if (plan.oralMaintenanceText) {
       lines.push(`After repletion, oral maintenance may follow: ${prose(config.oral.product.display)}, 1 tablet twice daily.`);
-    } else if (m.gi) {
+    } else if (m.gi && m.renal?.severity !== 'severe') {
       lines.push(`If oral later: ${config.oral.giTolerated}.`);
     }
   } else if (oral) {
     lines.push(`**Recommended**: ${oralDoseText(oral, config)}${oral.renalAdjusted ? ' (fewer doses for renal function)' : ''}. ${oral.tabletsPerDose !== undefined ? separationText(m, config) : ''}`.trim());
     if (iv) lines.push(...ivPlanLines(iv, { tier, modifiers: m }, config, false));
-    lines.push(`Treat the cause (GI losses, alcohol, drugs); ${config.oral.alternatives}.`);
+    lines.push(`${TREAT_THE_CAUSE} (GI losses, alcohol, drugs); ${config.oral.alternatives}.`);
   }
   return lines.slice(0, 4);
 }
@@ -410,7 +426,7 @@ function replacementCard(a: ReplacementAssessment, ctx: CardContext, uuid: () =>
   ];
   if (a.administration) {
     const g = a.administration.given;
-    const what = `${md(prose(g.display))}${g.doseText ? ` ${md(g.doseText)}` : ''} IV, ${whenIn(g.effective, config.display.timeZone)}`;
+    const what = `${md(prose(g.display))}${g.doseText ? ` ${md(prose(g.doseText))}` : ''} IV, ${whenIn(g.effective, config.display.timeZone)}`;
     lines.push(a.administration.resultBefore ? `> **Magnesium given after this result**: ${what}.` : `> **Earlier dose**: ${what}; the level is still low after it.`);
   }
   const found = modifierLines(a.modifiers, config, { dosing, ...(a.plan ? { plan: a.plan } : {}), tier: a.tier });
@@ -429,10 +445,10 @@ function replacementCard(a: ReplacementAssessment, ctx: CardContext, uuid: () =>
     uuid: uuid(),
     summary,
     indicator: a.indicator,
-    detail: lines.join('\n'),
+    detail: withinBudget(lines, config),
     source: source(),
     overrideReasons,
-    extension: extension(config, a.ruleIds, {
+    extension: extension(config, withNotCheckedRules(a.ruleIds, ctx, dosing), {
       kind: 'replacement',
       severity: a.tier,
       route: a.plan?.recommended ?? 'none',
@@ -460,7 +476,7 @@ function cardiacCard(a: CardiacTargetAssessment, ctx: CardContext, uuid: () => s
   const { config } = ctx;
   const mgText = valueWithConversion(a.magnesium.result);
   const summary = fitSummary([`Magnesium ${mgText} is below the cardiac target of ${config.cardiac.targetMgDl.toFixed(1)} mg/dL`], [` (${age(a.magnesium.ageHours)})`]);
-  const why = [...(a.modifiers.cardiac ?? []), ...(a.modifiers.digoxin ?? [])].map((c) => md(c.display));
+  const why = [...(a.modifiers.cardiac ?? []), ...(a.modifiers.digoxin ?? [])].map((c) => md(prose(c.display)));
   const lines = [
     headline(a.magnesium, `not low, but below the cardiac target of ${config.cardiac.targetMgDl.toFixed(1)} mg/dL`, config),
     ...noticeLines(a.notices, config),
@@ -485,7 +501,7 @@ function cardiacCard(a: CardiacTargetAssessment, ctx: CardContext, uuid: () => s
     overrideReasons,
     suggestions: a.plan.doses.map((dose) => suggestionFor(dose, a.plan, ctx, uuid)),
     selectionBehavior: 'at-most-one',
-    extension: extension(config, a.ruleIds, { kind: 'cardiac-target', severity: 'none', route: a.plan.recommended }),
+    extension: extension(config, withNotCheckedRules(a.ruleIds, ctx, true), { kind: 'cardiac-target', severity: 'none', route: a.plan.recommended }),
   };
 }
 
@@ -647,15 +663,20 @@ function hyperCard(a: HyperAssessment, ctx: CardContext, uuid: () => string): Ca
     overrideReasons,
     extension: extension(config, a.ruleIds, { kind: 'hypermagnesemia', severity: 'none', route: 'none' }),
   };
-  // R-HYPER-2: a suggestion that stops each active magnesium order (delete by resourceId).
+  // R-HYPER-2: one recommended suggestion that stops every active magnesium order (a delete action
+  // by resourceId each), so the card keeps the client contract: at-most-one, one isRecommended.
   const stoppable = orders.filter((o) => o.id && o.resourceType === 'MedicationRequest');
   if (stoppable.length > 0) {
-    card.suggestions = stoppable.map((o) => ({
-      label: `Stop ${prose(o.display)}`.slice(0, 120),
-      uuid: uuid(),
-      actions: [{ type: 'delete' as const, description: `Stop the magnesium order ${prose(o.display)}`.slice(0, 200), resourceId: `MedicationRequest/${o.id}` }],
-    }));
-    card.selectionBehavior = 'any';
+    const label = stoppable.length === 1 ? `Stop ${prose(stoppable[0]!.display)}` : `Stop the ${stoppable.length} active magnesium orders`;
+    card.suggestions = [
+      {
+        label: label.slice(0, 120),
+        uuid: uuid(),
+        isRecommended: true,
+        actions: stoppable.map((o) => ({ type: 'delete' as const, description: `Stop the magnesium order ${prose(o.display)}`.slice(0, 200), resourceId: `MedicationRequest/${o.id}` })),
+      },
+    ];
+    card.selectionBehavior = 'at-most-one';
   }
   return card;
 }

@@ -207,7 +207,27 @@ describe('hypomagnesemia rule table', () => {
     const [card] = buildCards(assessHypomagnesemia(facts, defaultRuleConfig, CASES_NOW), { config: defaultRuleConfig, patientId: 'pat-1', now: CASES_NOW });
     expect(card!.source.topic).toMatchObject({ system: 'http://snomed.info/sct', code: '66978005' });
     expect(card!.suggestions![0]!.actions![0]).toMatchObject({ type: 'delete', resourceId: 'MedicationRequest/mr-7' });
+    expect(card).toMatchObject({ selectionBehavior: 'at-most-one', suggestions: [{ isRecommended: true }] });
     expect(card!.detail).toMatch(/Stop magnesium sources\*\*: magnesium oxide 400 mg tablet/);
+    assertValidResponse({ cards: [card!] });
+  });
+
+  test('R-HYPER-2: two active magnesium orders are stopped by one recommended suggestion', () => {
+    const order = (id: string, text: string) => ({ resourceType: 'MedicationRequest', id, status: 'active', intent: 'order', medicationCodeableConcept: { text }, subject: { reference: 'Patient/pat-1' } }) as never;
+    const facts = extractFacts(
+      [
+        { resourceType: 'Patient', id: 'pat-1', birthDate: '1960-05-01' } as never,
+        observation({ code: '19123-9', value: 3.1, unit: 'mg/dL' }) as never,
+        order('mr-7', 'magnesium oxide 400 MG Oral Tablet'),
+        order('mr-8', 'magnesium sulfate 2 g in 50 mL water'),
+      ],
+      'pat-1', index, CASES_NOW,
+    );
+    const [card] = buildCards(assessHypomagnesemia(facts, defaultRuleConfig, CASES_NOW), { config: defaultRuleConfig, patientId: 'pat-1', now: CASES_NOW });
+    expect(card!.selectionBehavior).toBe('at-most-one');
+    expect(card!.suggestions).toHaveLength(1);
+    expect(card!.suggestions![0]).toMatchObject({ isRecommended: true, label: 'Stop the 2 active magnesium orders' });
+    expect(card!.suggestions![0]!.actions!.map((x) => x.resourceId)).toEqual(['MedicationRequest/mr-7', 'MedicationRequest/mr-8']);
     assertValidResponse({ cards: [card!] });
   });
 
@@ -215,6 +235,7 @@ describe('hypomagnesemia rule table', () => {
     const dose = run(ruleCases[5]!);
     const withNote = buildCards(dose.assessment, { config: defaultRuleConfig, patientId: 'pat-1', now: CASES_NOW, unavailable: ['administrations'] });
     expect(withNote[0]!.detail).toMatch(/administrations could not be obtained/);
+    expect(withNote[0]!.extension!['org.magnesium-cds.assessment']).toMatchObject({ ruleIds: expect.arrayContaining(['R-ORD-2']) });
     const stale = ruleCases.find((c) => c.expect.kind === 'stale')!;
     const staleCards = buildCards(run(stale).assessment, { config: defaultRuleConfig, patientId: 'pat-1', now: CASES_NOW, unavailable: ['administrations'] });
     expect(staleCards[0]!.detail).not.toMatch(/administrations/);
