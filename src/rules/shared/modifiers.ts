@@ -22,19 +22,25 @@ function assessRenal(facts: PatientFacts, config: RuleConfig, now: Date, ageYear
       impaired = true;
     }
   } else if (creatinine) {
-    // No eGFR result: the creatinine rule alone decides (R-RENAL-1: > 2.0 mg/dL). A CKD-EPI 2021
-    // estimate is shown beside a creatinine that already counts, never a flag or a severity of its own.
+    // No eGFR result: compute CKD-EPI 2021 (adults with a recorded sex), and keep the creatinine rule.
+    if (creatinine.result.comparator === undefined && ageYears !== undefined && facts.sex) {
+      const computed = ckdEpi2021(creatinine.result.value, ageYears, facts.sex);
+      if (computed !== undefined && computed < config.renal.egfrBelow) {
+        found.computedEgfr = { value: computed, creatinine };
+        impaired = true;
+      }
+    }
     const value = round(creatinine.result.value, 2);
     if (creatinine.result.comparator !== '<' && value > config.renal.creatinineAboveMgDl) {
       found.creatinine = creatinine;
       impaired = true;
-      const computed = ageYears !== undefined && facts.sex ? ckdEpi2021(creatinine.result.value, ageYears, facts.sex) : undefined;
-      if (computed !== undefined && computed < config.renal.egfrBelow) found.computedEgfr = { value: computed, creatinine };
     }
   }
   if (!impaired) return undefined;
-  // R-RENAL-3: a reported eGFR below the severe limit, CKD 5, ESRD or dialysis.
-  const severeEgfr = found.egfr && certainlyBelow(found.egfr.result, config.renal.severeEgfrBelow);
+  // R-RENAL-3: eGFR (reported or computed) below the severe limit, CKD 5, ESRD or dialysis.
+  const severeEgfr =
+    (found.egfr && certainlyBelow(found.egfr.result, config.renal.severeEgfrBelow)) ||
+    (found.computedEgfr && found.computedEgfr.value < config.renal.severeEgfrBelow);
   if (severeEgfr || found.severeConditions.length > 0) found.severity = 'severe';
   return found;
 }
