@@ -276,6 +276,15 @@ const cases: Case[] = [
       }
     },
   },
+  {
+    name: 'sandbox: the oral draft with its medication replaced by the premixed bag ({pill} 2, 3 a day): dose unreadable, not 2 × 4 g',
+    observations: [mg(1.0)],
+    drafts: [sandboxDraft({ pills: 2, frequency: 3, text: 'magnesium sulfate 4 g in 100 mL water for injection (premixed bag)', code: '1658264' })],
+    selections: ['MedicationRequest/request-123'],
+    expected: [['dose-unreadable', 'info']],
+    check: (cards) => expect(actionsOf(cards[0]!).filter((a) => a.type === 'update')).toEqual([]),
+  },
+  { name: 'a capsule count of a mg/mL product with no route word ("magnesium sulfate 500 MG/ML", 2 {pill}): dose unreadable', observations: [mg(1.5)], drafts: [draft({ id: 'iv-27', text: 'magnesium sulfate 500 MG/ML', dose: { value: 2, code: '{pill}' }, repeat: { count: 1 } })], expected: [['dose-unreadable', 'info']] },
   { name: 'IV dose in "vial": dose could not be read, info', observations: [mg(1.5)], drafts: [draft({ id: 'iv-23', text: VIAL_50, route: 'iv', dose: { value: 1, unit: 'vial', system: 'urn:oid:1.2.840.114350.1.13.0.1.7.4.698288.310' }, over: { value: 1, unit: 'h' }, repeat: { count: 1 } })], expected: [['dose-unreadable', 'info']] },
 
   // ---- what is not a replacement order
