@@ -361,3 +361,46 @@ describe('the sandbox as it runs against an open FHIR server', () => {
     expect(actionsOf(cards[0]!)).toEqual([{ type: 'delete', description: expect.any(String), resourceId: 'MedicationRequest/request-123' }]);
   });
 });
+
+describe('every corrected or created order passes the checks itself (§9.2)', () => {
+  /** Cards that ask for a (further) change of dose, rate or schedule. */
+  const DOSE_KINDS = new Set(['rate-above-ceiling', 'rate-above-hourly', 'rate-unreadable', 'renal-dose', 'renal-48h', 'child-dose-above-max', 'above-24h-max', 'oral-above-range', 'oral-below-range', 'dose-unreadable']);
+  const send = async (c: Pick<Case, 'patient' | 'observations' | 'conditions'>, drafts: unknown[]) => {
+    const res = await request(app)
+      .post(SIGN)
+      .send(orderRequest({ ...(c.patient ? { patient: c.patient } : {}), observations: c.observations ?? [], conditions: c.conditions ?? [], drafts }));
+    expect(res.status).toBe(200);
+    return expectValidCdsResponse(res.body).cards;
+  };
+  const proposed = (cards: Card[]) =>
+    cards.flatMap(actionsOf).filter((a) => (a.type === 'update' || a.type === 'create') && (a.resource as any)?.resourceType === 'MedicationRequest').map((a) => ({ id: 'proposed-1', ...(a.resource as any) }));
+
+  const rows: Array<{ name: string; patient?: Record<string, unknown>; observations: unknown[]; conditions?: unknown[]; draft: unknown }> = [
+    { name: 'IV bag (no route) 4 g with an oral-style 3-a-day schedule, no rate', observations: [mg(1.4)], draft: draft({ id: 'iv-30', text: BAG_4G, dose: { value: 4, code: 'g' }, repeat: { frequency: 3, period: 1, periodUnit: 'd' } }) },
+    { name: '2 g at 200 mg/min', observations: [mg(1.5)], draft: draft({ id: 'iv-31', text: BAG_2G, route: 'iv', dose: { value: 2, code: 'g' }, rate: { value: 200, code: 'mg/min' }, repeat: { count: 1 } }) },
+    { name: '4 g over 1 h every 6 h (IV schedule kept)', observations: [mg(1.3)], draft: ivGrams('iv-32', 4, { value: 1, unit: 'h' }, BAG_4G, { repeat: { frequency: 1, period: 6, periodUnit: 'h' } }) },
+    { name: 'eGFR 24, Mg 1.4: 4 g over 4 h every 4 h → the renal level dose', observations: [mg(1.4), egfr(24)], draft: ivGrams('iv-33', 4, { value: 4, unit: 'h' }, BAG_4G, { repeat: { frequency: 1, period: 4, periodUnit: 'h' } }) },
+    { name: 'child 20 kg, IV 2 g every 8 h', patient: CHILD, observations: [mg(1.4), weight(20)], draft: ivGrams('iv-34', 2, { value: 2, unit: 'h' }, BAG_2G, { repeat: { frequency: 1, period: 8, periodUnit: 'h' } }) },
+    { name: 'Mg 1.0, oral MgO only → the IV level dose is created', observations: [mg(1.0)], draft: oralMgO('po-30', 1, 2) },
+    { name: 'sandbox oral MgO 5 capsules 4 times a day', observations: [mg(1.5)], draft: sandboxDraft({ pills: 5, frequency: 4 }) },
+    { name: 'sandbox oral MgO 1 capsule once a day', observations: [mg(1.5)], draft: sandboxDraft({ pills: 1, frequency: 1 }) },
+  ];
+
+  test.each(rows)('$name', async (row) => {
+    const resources = proposed(await send(row, [row.draft]));
+    expect(resources.length).toBeGreaterThan(0);
+    for (const resource of resources) {
+      const dosage = resource.dosageInstruction[0];
+      if (/sulfate/i.test(resource.medicationCodeableConcept?.text ?? '') && dosage.doseAndRate?.[0]?.rateQuantity) {
+        // An IV proposal states route IV and its own complete timing: one dose, or an IV schedule that fits the infusion.
+        expect(dosage.route.coding).toEqual(expect.arrayContaining([expect.objectContaining({ code: '47625008' })]));
+        const repeat = dosage.timing.repeat;
+        if (repeat.count === 1) expect(repeat.frequency).toBeUndefined();
+        else expect((repeat.period * ({ h: 1, d: 24 } as Record<string, number>)[repeat.periodUnit]!) / (repeat.frequency ?? 1)).toBeGreaterThanOrEqual(repeat.duration);
+      }
+      const again = await send(row, [resource]);
+      expect(again.map(kindOf).filter((k) => DOSE_KINDS.has(k))).toEqual([]);
+      expect(again.flatMap(actionsOf).filter((a) => a.type === 'update')).toEqual([]);
+    }
+  });
+});
