@@ -131,7 +131,8 @@ export function ivLevelDoseDraft(dose: IvLevelDose, config: RuleConfig, ctx: Ord
     intent: 'proposal',
     medicationCodeableConcept: {
       coding: [{ system: SYSTEMS.rxnorm, code: bag.rxnorm, display: bag.display }],
-      text: `${bag.display}${bag.verified ? '' : ' (RxNorm code unverified)'}`,
+      // The EHR copies this text into its order: the unverified-code caveat is in the card detail.
+      text: bag.display,
     },
     subject: { reference: `Patient/${ctx.patientId}` },
     ...(ctx.encounterId ? { encounter: { reference: `Encounter/${ctx.encounterId}` } } : {}),

@@ -245,6 +245,10 @@ const cases: Case[] = [
       // The sandbox takes a created medication only with text and coding[0].code.
       expect(iv.medicationCodeableConcept.text).toEqual(expect.any(String));
       expect(iv.medicationCodeableConcept.coding[0].code).toEqual(expect.any(String));
+      // The sandbox copies the text into its draft: the unverified-code caveat belongs in the card, not the order.
+      expect(iv.medicationCodeableConcept.text).toBe('magnesium sulfate 4 g in 100 mL water for injection (premixed bag)');
+      expect(JSON.stringify(iv)).not.toMatch(/unverified/i);
+      expect(cards[0]!.detail).toMatch(/RxNorm code 1658259 .*unverified/);
     },
   },
   { name: 'Mg 1.5 with torsades, oral only: symptomatic, IV recommended', observations: [mg(1.5)], conditions: [TORSADES], drafts: [oralMgO('po-10', 1, 2)], expected: [['oral-in-severe', 'critical']] },
