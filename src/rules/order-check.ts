@@ -314,9 +314,12 @@ export function assessOrders(input: OrderCheckInput, config: RuleConfig, now: Da
       return; // the usual range (R-OS-11) is not the target in renal impairment
     }
     if (mmolPerDay <= dailyMmolHigh + EPS && mmolPerDay >= dailyMmolLow - EPS) return;
+    const above = mmolPerDay > dailyMmolHigh;
+    // A normal level (R-OS-3 card) needs no replacement: never suggest raising the dose. A high
+    // one is "do not give": no usual dose is suggested either way.
+    if (level?.kind === 'high' || (!above && level?.kind === 'normal')) return;
     let correction: Correction | undefined;
     if (tablets) correction = oralRegimen(order.dose.mmol / tablets.count, dailyMmolLow, dailyMmolHigh, 'fewest', config);
-    const above = mmolPerDay > dailyMmolHigh;
     add({
       kind: above ? 'oral-above-range' : 'oral-below-range',
       ruleIds: ['R-OS-11', 'R-ORAL-2'],
