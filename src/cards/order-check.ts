@@ -178,6 +178,18 @@ function wording(f: OrderFinding, a: OrderCheckAssessment, config: RuleConfig): 
         lines: [above ? 'Higher doses mostly add diarrhoea, not magnesium.' : 'This is unlikely to replace a deficit.'],
       };
     }
+    case 'child-oral-unchecked':
+      return {
+        summary: fit(`Oral magnesium for a child: dose not checked — dose by paediatric formulary (weight ${num(v.weightKg ?? 0, 1)} kg)`),
+        lines: [`≈ ${num(v.mmolPerDay ?? 0, 1)} mmol/day ordered. The rules give an oral range for adults only (${num(config.oral.dailyMmolLow)}-${num(config.oral.dailyMmolHigh)} mmol/day); check this dose per kg against the paediatric formulary.`],
+      };
+    case 'child-oral-above-adult-max':
+      return {
+        summary: fit(`Child: oral magnesium ≈ ${num(v.mmolPerDay ?? 0, 1)} mmol/day is above the adult maximum (${num(v.limitMmolPerDay ?? 0)} mmol/day)`),
+        lines: [
+          `A child should not need more than the adult upper dose; higher doses mostly add diarrhoea. Dose by paediatric formulary for the recorded weight (${num(v.weightKg ?? 0, 1)} kg).`,
+        ],
+      };
     case 'dose-unreadable':
       return {
         summary: 'Magnesium order: the dose could not be read, so it was not checked',

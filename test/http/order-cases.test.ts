@@ -200,6 +200,22 @@ const cases: Case[] = [
     },
   },
   { name: 'child 8 y with no weight: warning', patient: CHILD, observations: [mg(1.4)], drafts: [ivGrams('iv-18', 0.5, { value: 2, unit: 'h' }, BAG_2G)], expected: [['child-no-weight', 'warning']] },
+  {
+    name: 'child 8 y, 25 kg, MgO 400 mg 5 tablets four times daily (≈ 198 mmol/day): above the adult maximum, warning',
+    patient: CHILD,
+    observations: [mg(1.5), weight(25)],
+    drafts: [oralMgO('po-20', 5, 4)],
+    expected: [['child-oral-above-adult-max', 'warning']],
+    check: (cards) => expect(cards[0]!.summary).toMatch(/198\.\d mmol\/day .*adult maximum \(24 mmol\/day\)/),
+  },
+  {
+    name: 'child 8 y, 25 kg, MgO 400 mg 1 tablet twice daily: dose not checked, named with the weight',
+    patient: CHILD,
+    observations: [mg(1.5), weight(25)],
+    drafts: [oralMgO('po-21', 1, 2)],
+    expected: [['child-oral-unchecked', 'info']],
+    check: (cards) => expect(cards[0]!.summary).toBe('Oral magnesium for a child: dose not checked — dose by paediatric formulary (weight 25 kg)'),
+  },
   { name: 'neonate (10 days): specialist review', patient: NEONATE, observations: [mg(1.4), weight(3.2)], drafts: [draft({ id: 'iv-19', text: VIAL_50, route: 'iv', dose: { value: 100, code: 'mg' }, over: { value: 2, unit: 'h' }, repeat: { count: 1 } })], expected: [['neonate', 'warning']] },
 
   // ---- 24 h total (R-OS-8) and pregnancy (R-OS-9)

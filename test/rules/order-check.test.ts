@@ -75,6 +75,15 @@ const rows: Row[] = [
   { name: 'R-OS-7 child 10 kg, 510 mg: above 50 mg/kg, critical', resources: [CHILD, mg(1.5), weight(10)], drafts: [ivDraft({ grams: 0.51, hours: 2 })], expected: [['child-dose-above-max', 'critical']] },
   { name: 'R-OS-7 child 60 kg, 2.5 g: above the 2 g cap', resources: [CHILD, mg(1.5), weight(60)], drafts: [ivDraft({ grams: 2.5, hours: 3 })], expected: [['child-dose-above-max', 'critical']] },
   { name: 'R-OS-7 child without weight: warning', resources: [CHILD, mg(1.5)], drafts: [ivDraft({ grams: 0.5, hours: 2 })], expected: [['child-no-weight', 'warning']] },
+  // R-OS-7 oral (no paediatric oral range in the rules): named as not checked, the adult maximum (R-ORAL-2) and renal limits (R-RENAL-1/3) still apply
+  { name: 'R-OS-7 child 25 kg, MgO 400 mg 1 twice daily: info, dose by paediatric formulary', resources: [CHILD, mg(1.5), weight(25)], drafts: [oral(1, 2)], expected: [['child-oral-unchecked', 'info']] },
+  { name: 'R-OS-7 child 25 kg, MgO 400 mg once daily (below the adult range): info only, no adult increase', resources: [CHILD, mg(1.5), weight(25)], drafts: [oral(1, 1)], expected: [['child-oral-unchecked', 'info']] },
+  { name: 'R-OS-7 child 25 kg, MgO 400 mg 5 four times daily (≈ 198 mmol/day): above the adult maximum, warning', resources: [CHILD, mg(1.5), weight(25)], drafts: [oral(5, 4)], expected: [['child-oral-above-adult-max', 'warning']] },
+  { name: 'R-OS-7 child 25 kg with eGFR 25, MgO 5 four times daily: renal limit applies at any age', resources: [CHILD, mg(1.5), weight(25), egfr(25)], drafts: [oral(5, 4)], expected: [['renal-dose', 'warning']] },
+  { name: 'R-OS-7 child without weight, oral: the no-weight warning only', resources: [CHILD, mg(1.5)], drafts: [oral(1, 2)], expected: [['child-no-weight', 'warning']] },
+  { name: 'R-OS-7 neonate, oral: specialist review only', resources: [NEONATE, mg(1.5), weight(3)], drafts: [oral(1, 1)], expected: [['neonate', 'warning']] },
+  { name: 'R-OS-5 child 10 kg with eGFR 25, IV 500 mg: above the halved per-kg level dose, warning', resources: [CHILD, mg(1.5), weight(10), egfr(25)], drafts: [ivDraft({ grams: 0.5, hours: 2 })], expected: [['renal-dose', 'warning']] },
+  { name: 'R-OS-7 child 10 kg with eGFR 25, IV 510 mg: the per-kg card (its update is the renal dose), no second renal card', resources: [CHILD, mg(1.5), weight(10), egfr(25)], drafts: [ivDraft({ grams: 0.51, hours: 2 })], expected: [['child-dose-above-max', 'critical']] },
   { name: 'R-OS-7 neonate: specialist review', resources: [NEONATE, mg(1.5), weight(3)], drafts: [ivDraft({ grams: 0.1, hours: 2 })], expected: [['neonate', 'warning']] },
   // R-OS-8: 40 g/24 h
   { name: 'R-OS-8 40 g in 24 h: at the cap', resources: [ADULT, mg(1.1)], drafts: [ivDraft({ grams: 4, hours: 4, everyHours: 2.4 })], expected: [] },
