@@ -53,11 +53,31 @@ function withoutEmptyMembers(value: unknown): unknown {
 /** "once daily", "twice daily", "3 times daily". */
 export const timesDaily = (perDay: number) => `${perDay === 1 ? 'once' : perDay === 2 ? 'twice' : `${perDay} times`} daily`;
 
+type Repeat = NonNullable<NonNullable<Dosage['timing']>['repeat']>;
+
+/**
+ * The complete timing of a corrected IV dose given over `hours`: the draft's own IV schedule when it
+ * stated an IV route and a schedule whose interval leaves room for the infusion, else one dose. An
+ * oral schedule the EHR kept after a medication swap (3 a day) is never carried into an IV order.
+ */
+function ivRepeat(order: MagnesiumOrder, hours: number, keepSchedule: boolean): Repeat {
+  const sent = order.resource.dosageInstruction?.[0];
+  const repeat = sent?.timing?.repeat;
+  const duration = { duration: Number(hours.toFixed(3)), durationUnit: 'h' as const };
+  const intervalHours = order.dosesPerDay ? 24 / order.dosesPerDay : undefined;
+  const scheduled = repeat !== undefined && (repeat.frequency !== undefined || repeat.period !== undefined);
+  if (!keepSchedule || !sent?.route || !scheduled || intervalHours === undefined || intervalHours < hours - 1e-9) return { count: 1, ...duration };
+  const { frequency, period, periodUnit, count, boundsDuration, boundsPeriod } = repeat;
+  return { frequency, period, periodUnit, count, boundsDuration, boundsPeriod, ...duration };
+}
+
+const hasIvRoute = (dosage: Dosage) => (dosage.route?.coding ?? []).some((c) => c.code === ROUTES.iv.code);
+
 /** The draft with the correction applied; every other member is kept as sent (empty members dropped). */
 export function correctedDraft(order: MagnesiumOrder, correction: Correction, config: RuleConfig): MedicationRequest {
   const resource = structuredClone(order.resource);
   const dosage: Dosage = { ...(resource.dosageInstruction?.[0] ?? {}) };
-  const repeat = { ...(dosage.timing?.repeat ?? {}) };
+  let repeat: Repeat = { ...(dosage.timing?.repeat ?? {}) };
   switch (correction.kind) {
     case 'iv-rate':
     case 'iv-mg': {
@@ -66,7 +86,7 @@ export function correctedDraft(order: MagnesiumOrder, correction: Correction, co
       const amount = mg ? ucum(correction.mg, 'mg') : ucum(correction.grams, 'g');
       const rate = mg ? ucum(correction.mg / hours, 'mg/h') : ucum(correction.gramsPerHour, 'g/h');
       dosage.doseAndRate = [{ doseQuantity: amount, rateQuantity: rate }];
-      Object.assign(repeat, { duration: Number(hours.toFixed(3)), durationUnit: 'h' });
+      repeat = ivRepeat(order, hours, true);
       dosage.text = `magnesium sulfate ${mg ? `${num(correction.mg, 0)} mg` : `${num(correction.grams)} g`} IV over ${num(hours)} h (${num(rate.value)} ${rate.code})`;
       break;
     }
@@ -80,7 +100,8 @@ export function correctedDraft(order: MagnesiumOrder, correction: Correction, co
     case 'iv-dose': {
       const d = levelDoseDosage(correction.dose);
       dosage.doseAndRate = [d.doseAndRate];
-      Object.assign(repeat, { duration: Number(d.hours.toFixed(3)), durationUnit: 'h' });
+      // The level dose (R-IV-2) is one dose followed by a recheck, whatever the draft's schedule.
+      repeat = ivRepeat(order, d.hours, false);
       dosage.maxDosePerPeriod = d.maxDosePerPeriod;
       dosage.text = d.text;
       break;
@@ -94,6 +115,7 @@ export function correctedDraft(order: MagnesiumOrder, correction: Correction, co
       break;
     }
   }
+  if (correction.kind !== 'oral' && !hasIvRoute(dosage)) dosage.route = { coding: [{ ...ROUTES.iv }], text: 'IV' };
   dosage.timing = { ...(dosage.timing ?? {}), repeat };
   resource.dosageInstruction = [dosage, ...(Array.isArray(resource.dosageInstruction) ? resource.dosageInstruction.slice(1) : [])];
   return withoutEmptyMembers(resource) as MedicationRequest;
@@ -109,7 +131,8 @@ export function ivLevelDoseDraft(dose: IvLevelDose, config: RuleConfig, ctx: Ord
     intent: 'proposal',
     medicationCodeableConcept: {
       coding: [{ system: SYSTEMS.rxnorm, code: bag.rxnorm, display: bag.display }],
-      text: `${bag.display}${bag.verified ? '' : ' (RxNorm code unverified)'}`,
+      // The EHR copies this text into its order: the unverified-code caveat is in the card detail.
+      text: bag.display,
     },
     subject: { reference: `Patient/${ctx.patientId}` },
     ...(ctx.encounterId ? { encounter: { reference: `Encounter/${ctx.encounterId}` } } : {}),

@@ -5,6 +5,7 @@ import type { MagnesiumOrder } from '../clinical/draft-orders';
 import type { Indicator } from '../rules/assessment';
 import type { RuleConfig } from '../rules/config';
 import type { OrderCheckAssessment, OrderFinding } from '../rules/order-check';
+import { premixedBagFor } from '../rules/shared/iv-dose';
 import { INDICATOR_RANK } from '../rules/shared/numbers';
 import { age, list, md, num, valueWithConversion, when } from './format';
 import { labServiceRequest, type OrderContext } from './orders';
@@ -54,6 +55,13 @@ function slowerLine(f: OrderFinding, config: RuleConfig): string {
   const doseGrams = f.values?.doseGrams ?? 0;
   if (f.order.continuous) return `Suggested: the same continuous infusion at ${num(config.iv.maxGramsPerHour)} g/h.`;
   return `Suggested: the same ${num(doseGrams)} g at ${num(config.iv.maxGramsPerHour)} g/h (over ${num(doseGrams / config.iv.maxGramsPerHour)} h).`;
+}
+
+/** The suggested bag's RxNorm code, when it could not be verified (named here, never in the order text). */
+function unverifiedBagLine(f: OrderFinding, config: RuleConfig): string[] {
+  if (f.ivReplacement?.kind !== 'dose') return [];
+  const bag = premixedBagFor(f.ivReplacement.grams, config);
+  return bag.verified ? [] : [`The suggested bag's RxNorm code ${bag.rxnorm} (${md(bag.display)}) is unverified: check it against your formulary before signing.`];
 }
 
 /** Summary and explanation per finding (no thresholds decided here: the numbers come from the rules). */
@@ -159,6 +167,7 @@ function wording(f: OrderFinding, a: OrderCheckAssessment, config: RuleConfig): 
           a.modifiers.symptomatic ? 'Symptoms or a high-risk finding are recorded: oral magnesium is too slow.' : 'At this level oral magnesium is too slow and poorly absorbed.',
           'The oral order can stay as maintenance after IV repletion.',
           ...(f.ivReplacement?.kind === 'withheld' ? [`No IV dose is suggested automatically (${f.ivReplacement.reason.replace(/-/g, ' ')}): dose with specialist advice.`] : []),
+          ...unverifiedBagLine(f, config),
         ],
       };
     case 'oral-above-range':
@@ -169,6 +178,18 @@ function wording(f: OrderFinding, a: OrderCheckAssessment, config: RuleConfig): 
         lines: [above ? 'Higher doses mostly add diarrhoea, not magnesium.' : 'This is unlikely to replace a deficit.'],
       };
     }
+    case 'child-oral-unchecked':
+      return {
+        summary: fit(`Oral magnesium for a child: dose not checked — dose by paediatric formulary (weight ${num(v.weightKg ?? 0, 1)} kg)`),
+        lines: [`≈ ${num(v.mmolPerDay ?? 0, 1)} mmol/day ordered. The rules give an oral range for adults only (${num(config.oral.dailyMmolLow)}-${num(config.oral.dailyMmolHigh)} mmol/day); check this dose per kg against the paediatric formulary.`],
+      };
+    case 'child-oral-above-adult-max':
+      return {
+        summary: fit(`Child: oral magnesium ≈ ${num(v.mmolPerDay ?? 0, 1)} mmol/day is above the adult maximum (${num(v.limitMmolPerDay ?? 0)} mmol/day)`),
+        lines: [
+          `A child should not need more than the adult upper dose; higher doses mostly add diarrhoea. Dose by paediatric formulary for the recorded weight (${num(v.weightKg ?? 0, 1)} kg).`,
+        ],
+      };
     case 'dose-unreadable':
       return {
         summary: 'Magnesium order: the dose could not be read, so it was not checked',

@@ -221,7 +221,7 @@ function concentrationMgPerMl(text: string): number | undefined {
   return percent ? Number(percent[1]) * 10 : undefined;
 }
 
-function readDose(dosage: Dosage | undefined, productText: string, salt: MagnesiumSalt, config: RuleConfig): DoseReading {
+function readDose(dosage: Dosage | undefined, productText: string, salt: MagnesiumSalt, route: OrderRoute, config: RuleConfig): DoseReading {
   // An oral product labelled by its magnesium content ("magnesium 120 mg (as glycinate)", "elemental")
   // states elemental mg, not the salt's mass (§2).
   const elemental = salt !== 'sulfate' && ELEMENTAL_LABEL.test(productText);
@@ -242,6 +242,9 @@ function readDose(dosage: Dosage | undefined, productText: string, salt: Magnesi
   const unit = unitOf(q);
   if (!unit) return { ok: false, problem: 'dose unit missing' };
   if (COUNT_UNITS.has(unit)) {
+    // A tablet count of a bag, vial or mg/mL solution (the sandbox keeps its {pill} dose when a
+    // suggestion swaps the medication) says nothing about the amount: "4 g in 100 mL" is not per tablet.
+    if (route === 'iv' || concentrationMgPerMl(productText) !== undefined) return { ok: false, problem: 'a tablet or capsule count was ordered for an injectable or liquid product' };
     const strength = strengthMg(productText);
     if (strength === undefined) return { ok: false, problem: 'tablet or capsule strength could not be read from the code, name or product table' };
     return toReading(value * strength, 'tablets', { count: value, strengthMg: strength });
@@ -391,7 +394,7 @@ function readOrder(resource: MedicationRequest, position: number, config: RuleCo
   const route = stated === 'unknown' && classified.salt && ORAL_ONLY_SALTS.has(classified.salt) ? 'oral' : stated;
   // Only a valid FHIR id becomes a reference (it is quoted in card text and actions).
   const reference = typeof resource.id === 'string' && FHIR_ID.test(resource.id) ? `MedicationRequest/${resource.id}` : undefined;
-  const dose: DoseReading = classified.salt ? readDose(dosage, product.text, classified.salt, config) : { ok: false, problem: 'not a replacement product' };
+  const dose: DoseReading = classified.salt ? readDose(dosage, product.text, classified.salt, route, config) : { ok: false, problem: 'not a replacement product' };
   const frequency = frequencyOf(resource, dosage, route);
   const order: MagnesiumOrder = {
     ...(reference ? { reference } : {}),

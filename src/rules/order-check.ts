@@ -46,6 +46,9 @@ export type OrderFindingKind =
   | 'oral-in-severe'
   | 'oral-above-range'
   | 'oral-below-range'
+  /** R-OS-7 oral: no paediatric oral range in the rules; dose by paediatric formulary. */
+  | 'child-oral-unchecked'
+  | 'child-oral-above-adult-max'
   | 'dose-unreadable';
 
 export interface OrderFinding {
@@ -71,6 +74,7 @@ export interface OrderFinding {
     mgPerKg?: number;
     maxMg?: number;
     days?: number;
+    weightKg?: number;
   };
   /** R-OS-6: what the draft duplicates. */
   duplicateOf?: string;
@@ -238,8 +242,15 @@ export function assessOrders(input: OrderCheckInput, config: RuleConfig, now: Da
       add({ kind: 'rate-unreadable', ruleIds: ['R-OS-1'], indicator: 'info', order, correction: slower(), problem: order.rateProblem ?? 'rate not stated', values: { doseGrams } });
     }
 
-    // R-OS-5: renal impairment: above the renal level dose, or more than the 48 h cap.
-    if (m.renal && !m.pediatric) {
+    // R-OS-7: a child's dose above the per-kg maximum (50 mg/kg, at most 2 g).
+    const weight = m.pediatric && !m.pediatric.neonate && !order.continuous ? m.pediatric.weight?.result.value : undefined;
+    const p = config.pediatric;
+    const maxMg = weight !== undefined ? Math.min(p.ivMgPerKgHigh * weight, p.ivMaxGramsPerDose * 1000) : undefined;
+    const aboveChildMax = maxMg !== undefined && doseGrams * 1000 > maxMg + EPS;
+
+    // R-OS-5: renal impairment (R-RENAL-1/3, at any age): above the renal level dose, or more than
+    // the 48 h cap. A child above the per-kg maximum gets that card, whose update is the renal dose.
+    if (m.renal && !m.pediatric?.neonate && !aboveChildMax) {
       const renalIds = ['R-OS-5', m.renal.severity === 'severe' ? 'R-RENAL-3' : 'R-RENAL-1'];
       if (levelDose?.kind === 'dose' && !order.continuous && doseGrams > levelDose.grams + EPS) {
         add({ kind: 'renal-dose', ruleIds: renalIds, indicator: 'warning', order, correction: { kind: 'iv-dose', dose: levelDose }, values: { doseGrams, limitGrams: levelDose.grams } });
@@ -250,17 +261,11 @@ export function assessOrders(input: OrderCheckInput, config: RuleConfig, now: Da
       }
     }
 
-    // R-OS-7: a child's dose above the per-kg maximum (50 mg/kg, at most 2 g).
-    const weight = m.pediatric && !m.pediatric.neonate && !order.continuous ? m.pediatric.weight?.result.value : undefined;
-    if (weight !== undefined) {
-      const p = config.pediatric;
-      const maxMg = Math.min(p.ivMgPerKgHigh * weight, p.ivMaxGramsPerDose * 1000);
-      if (doseGrams * 1000 > maxMg + EPS) {
-        const capped = Math.floor(maxMg / p.doseRoundMg) * p.doseRoundMg;
-        const correction: Correction =
-          levelDose?.kind === 'dose' ? { kind: 'iv-dose', dose: levelDose } : { kind: 'iv-mg', mg: capped, hours: Math.max(p.ivInfusionHoursMin, capped / 1000 / config.iv.maxGramsPerHour) };
-        add({ kind: 'child-dose-above-max', ruleIds: ['R-OS-7', 'R-PED-1'], indicator: 'critical', order, correction, values: { doseGrams, mgPerKg: p.ivMgPerKgHigh, maxMg: round(maxMg, 0) } });
-      }
+    if (aboveChildMax) {
+      const capped = Math.floor(maxMg / p.doseRoundMg) * p.doseRoundMg;
+      const correction: Correction =
+        levelDose?.kind === 'dose' ? { kind: 'iv-dose', dose: levelDose } : { kind: 'iv-mg', mg: capped, hours: Math.max(p.ivInfusionHoursMin, capped / 1000 / config.iv.maxGramsPerHour) };
+      add({ kind: 'child-dose-above-max', ruleIds: ['R-OS-7', 'R-PED-1'], indicator: 'critical', order, correction, values: { doseGrams, mgPerKg: p.ivMgPerKgHigh, maxMg: round(maxMg, 0) } });
     }
 
     // R-OS-9: pregnancy and IV magnesium running longer than 5 days.
@@ -287,7 +292,7 @@ export function assessOrders(input: OrderCheckInput, config: RuleConfig, now: Da
 
   function checkOral(order: MagnesiumOrder) {
     checkOralSevere(order);
-    if (m.pediatric) return; // no paediatric oral range in the rules: dose by formulary
+    if (m.pediatric?.neonate) return; // specialist review (R-PED-2): no automatic check
     if (!order.dose.ok) return;
     if (order.dosesPerDay === undefined) {
       add({ kind: 'dose-unreadable', ruleIds: ['R-OS-11'], indicator: 'info', order, problem: order.frequencyProblem ?? 'no frequency stated' });
@@ -296,11 +301,13 @@ export function assessOrders(input: OrderCheckInput, config: RuleConfig, now: Da
     const mmolPerDay = round(order.dose.mmol * order.dosesPerDay, 1);
     const { dailyMmolLow, dailyMmolHigh } = config.oral;
     const tablets = order.dose.tablets;
+    const child = m.pediatric;
     if (m.renal) {
-      // R-OS-5 (oral): at most half the usual upper daily dose, in whole tablets (R-RENAL-1/3).
+      // R-OS-5 (oral): at most half the usual upper daily dose, in whole tablets (R-RENAL-1/3), at any
+      // age; a child's renal dose is not computed (no paediatric oral range), only the excess named.
       const limit = round(dailyMmolHigh * config.renal.doseFraction, 1);
       if (mmolPerDay > limit + EPS || m.renal.severity === 'severe') {
-        const perTablet = tablets ? order.dose.mmol / tablets.count : undefined;
+        const perTablet = tablets && !child ? order.dose.mmol / tablets.count : undefined;
         const correction = perTablet && m.renal.severity !== 'severe' ? oralRegimen(perTablet, 0, limit, 'most', config) : undefined;
         add({
           kind: 'renal-dose',
@@ -310,13 +317,29 @@ export function assessOrders(input: OrderCheckInput, config: RuleConfig, now: Da
           ...(correction ? { correction } : {}),
           values: { mmolPerDay, limitMmolPerDay: limit },
         });
+        return;
       }
-      return; // the usual range (R-OS-11) is not the target in renal impairment
+      if (!child) return; // the usual range (R-OS-11) is not the target in renal impairment
+    }
+    if (child) {
+      // R-OS-7 oral: the rules give no paediatric oral range (dose by formulary); no child needs
+      // more than the adult upper dose (R-ORAL-2). Without a weight the no-weight card says it all.
+      if (!child.weight) return;
+      const weightKg = child.weight.result.value;
+      if (mmolPerDay > dailyMmolHigh + EPS) {
+        add({ kind: 'child-oral-above-adult-max', ruleIds: ['R-OS-7', 'R-ORAL-2'], indicator: 'warning', order, values: { mmolPerDay, limitMmolPerDay: dailyMmolHigh, weightKg } });
+      } else {
+        add({ kind: 'child-oral-unchecked', ruleIds: ['R-OS-7'], indicator: 'info', order, values: { mmolPerDay, weightKg } });
+      }
+      return;
     }
     if (mmolPerDay <= dailyMmolHigh + EPS && mmolPerDay >= dailyMmolLow - EPS) return;
+    const above = mmolPerDay > dailyMmolHigh;
+    // A normal level (R-OS-3 card) needs no replacement: never suggest raising the dose. A high
+    // one is "do not give": no usual dose is suggested either way.
+    if (level?.kind === 'high' || (!above && level?.kind === 'normal')) return;
     let correction: Correction | undefined;
     if (tablets) correction = oralRegimen(order.dose.mmol / tablets.count, dailyMmolLow, dailyMmolHigh, 'fewest', config);
-    const above = mmolPerDay > dailyMmolHigh;
     add({
       kind: above ? 'oral-above-range' : 'oral-below-range',
       ruleIds: ['R-OS-11', 'R-ORAL-2'],

@@ -200,6 +200,22 @@ const cases: Case[] = [
     },
   },
   { name: 'child 8 y with no weight: warning', patient: CHILD, observations: [mg(1.4)], drafts: [ivGrams('iv-18', 0.5, { value: 2, unit: 'h' }, BAG_2G)], expected: [['child-no-weight', 'warning']] },
+  {
+    name: 'child 8 y, 25 kg, MgO 400 mg 5 tablets four times daily (≈ 198 mmol/day): above the adult maximum, warning',
+    patient: CHILD,
+    observations: [mg(1.5), weight(25)],
+    drafts: [oralMgO('po-20', 5, 4)],
+    expected: [['child-oral-above-adult-max', 'warning']],
+    check: (cards) => expect(cards[0]!.summary).toMatch(/198\.\d mmol\/day .*adult maximum \(24 mmol\/day\)/),
+  },
+  {
+    name: 'child 8 y, 25 kg, MgO 400 mg 1 tablet twice daily: dose not checked, named with the weight',
+    patient: CHILD,
+    observations: [mg(1.5), weight(25)],
+    drafts: [oralMgO('po-21', 1, 2)],
+    expected: [['child-oral-unchecked', 'info']],
+    check: (cards) => expect(cards[0]!.summary).toBe('Oral magnesium for a child: dose not checked — dose by paediatric formulary (weight 25 kg)'),
+  },
   { name: 'neonate (10 days): specialist review', patient: NEONATE, observations: [mg(1.4), weight(3.2)], drafts: [draft({ id: 'iv-19', text: VIAL_50, route: 'iv', dose: { value: 100, code: 'mg' }, over: { value: 2, unit: 'h' }, repeat: { count: 1 } })], expected: [['neonate', 'warning']] },
 
   // ---- 24 h total (R-OS-8) and pregnancy (R-OS-9)
@@ -245,6 +261,10 @@ const cases: Case[] = [
       // The sandbox takes a created medication only with text and coding[0].code.
       expect(iv.medicationCodeableConcept.text).toEqual(expect.any(String));
       expect(iv.medicationCodeableConcept.coding[0].code).toEqual(expect.any(String));
+      // The sandbox copies the text into its draft: the unverified-code caveat belongs in the card, not the order.
+      expect(iv.medicationCodeableConcept.text).toBe('magnesium sulfate 4 g in 100 mL water for injection (premixed bag)');
+      expect(JSON.stringify(iv)).not.toMatch(/unverified/i);
+      expect(cards[0]!.detail).toMatch(/RxNorm code 1658259 .*unverified/);
     },
   },
   { name: 'Mg 1.5 with torsades, oral only: symptomatic, IV recommended', observations: [mg(1.5)], conditions: [TORSADES], drafts: [oralMgO('po-10', 1, 2)], expected: [['oral-in-severe', 'critical']] },
@@ -276,6 +296,15 @@ const cases: Case[] = [
       }
     },
   },
+  {
+    name: 'sandbox: the oral draft with its medication replaced by the premixed bag ({pill} 2, 3 a day): dose unreadable, not 2 × 4 g',
+    observations: [mg(1.0)],
+    drafts: [sandboxDraft({ pills: 2, frequency: 3, text: 'magnesium sulfate 4 g in 100 mL water for injection (premixed bag)', code: '1658264' })],
+    selections: ['MedicationRequest/request-123'],
+    expected: [['dose-unreadable', 'info']],
+    check: (cards) => expect(actionsOf(cards[0]!).filter((a) => a.type === 'update')).toEqual([]),
+  },
+  { name: 'a capsule count of a mg/mL product with no route word ("magnesium sulfate 500 MG/ML", 2 {pill}): dose unreadable', observations: [mg(1.5)], drafts: [draft({ id: 'iv-27', text: 'magnesium sulfate 500 MG/ML', dose: { value: 2, code: '{pill}' }, repeat: { count: 1 } })], expected: [['dose-unreadable', 'info']] },
   { name: 'IV dose in "vial": dose could not be read, info', observations: [mg(1.5)], drafts: [draft({ id: 'iv-23', text: VIAL_50, route: 'iv', dose: { value: 1, unit: 'vial', system: 'urn:oid:1.2.840.114350.1.13.0.1.7.4.698288.310' }, over: { value: 1, unit: 'h' }, repeat: { count: 1 } })], expected: [['dose-unreadable', 'info']] },
 
   // ---- what is not a replacement order
@@ -350,5 +379,48 @@ describe('the sandbox as it runs against an open FHIR server', () => {
     const { cards } = expectValidCdsResponse(res.body);
     expect(cards.map((c) => [kindOf(c), c.indicator])).toEqual([['magnesium-normal', 'info']]);
     expect(actionsOf(cards[0]!)).toEqual([{ type: 'delete', description: expect.any(String), resourceId: 'MedicationRequest/request-123' }]);
+  });
+});
+
+describe('every corrected or created order passes the checks itself (§9.2)', () => {
+  /** Cards that ask for a (further) change of dose, rate or schedule. */
+  const DOSE_KINDS = new Set(['rate-above-ceiling', 'rate-above-hourly', 'rate-unreadable', 'renal-dose', 'renal-48h', 'child-dose-above-max', 'above-24h-max', 'oral-above-range', 'oral-below-range', 'dose-unreadable']);
+  const send = async (c: Pick<Case, 'patient' | 'observations' | 'conditions'>, drafts: unknown[]) => {
+    const res = await request(app)
+      .post(SIGN)
+      .send(orderRequest({ ...(c.patient ? { patient: c.patient } : {}), observations: c.observations ?? [], conditions: c.conditions ?? [], drafts }));
+    expect(res.status).toBe(200);
+    return expectValidCdsResponse(res.body).cards;
+  };
+  const proposed = (cards: Card[]) =>
+    cards.flatMap(actionsOf).filter((a) => (a.type === 'update' || a.type === 'create') && (a.resource as any)?.resourceType === 'MedicationRequest').map((a) => ({ id: 'proposed-1', ...(a.resource as any) }));
+
+  const rows: Array<{ name: string; patient?: Record<string, unknown>; observations: unknown[]; conditions?: unknown[]; draft: unknown }> = [
+    { name: 'IV bag (no route) 4 g with an oral-style 3-a-day schedule, no rate', observations: [mg(1.4)], draft: draft({ id: 'iv-30', text: BAG_4G, dose: { value: 4, code: 'g' }, repeat: { frequency: 3, period: 1, periodUnit: 'd' } }) },
+    { name: '2 g at 200 mg/min', observations: [mg(1.5)], draft: draft({ id: 'iv-31', text: BAG_2G, route: 'iv', dose: { value: 2, code: 'g' }, rate: { value: 200, code: 'mg/min' }, repeat: { count: 1 } }) },
+    { name: '4 g over 1 h every 6 h (IV schedule kept)', observations: [mg(1.3)], draft: ivGrams('iv-32', 4, { value: 1, unit: 'h' }, BAG_4G, { repeat: { frequency: 1, period: 6, periodUnit: 'h' } }) },
+    { name: 'eGFR 24, Mg 1.4: 4 g over 4 h every 4 h → the renal level dose', observations: [mg(1.4), egfr(24)], draft: ivGrams('iv-33', 4, { value: 4, unit: 'h' }, BAG_4G, { repeat: { frequency: 1, period: 4, periodUnit: 'h' } }) },
+    { name: 'child 20 kg, IV 2 g every 8 h', patient: CHILD, observations: [mg(1.4), weight(20)], draft: ivGrams('iv-34', 2, { value: 2, unit: 'h' }, BAG_2G, { repeat: { frequency: 1, period: 8, periodUnit: 'h' } }) },
+    { name: 'Mg 1.0, oral MgO only → the IV level dose is created', observations: [mg(1.0)], draft: oralMgO('po-30', 1, 2) },
+    { name: 'sandbox oral MgO 5 capsules 4 times a day', observations: [mg(1.5)], draft: sandboxDraft({ pills: 5, frequency: 4 }) },
+    { name: 'sandbox oral MgO 1 capsule once a day', observations: [mg(1.5)], draft: sandboxDraft({ pills: 1, frequency: 1 }) },
+  ];
+
+  test.each(rows)('$name', async (row) => {
+    const resources = proposed(await send(row, [row.draft]));
+    expect(resources.length).toBeGreaterThan(0);
+    for (const resource of resources) {
+      const dosage = resource.dosageInstruction[0];
+      if (/sulfate/i.test(resource.medicationCodeableConcept?.text ?? '') && dosage.doseAndRate?.[0]?.rateQuantity) {
+        // An IV proposal states route IV and its own complete timing: one dose, or an IV schedule that fits the infusion.
+        expect(dosage.route.coding).toEqual(expect.arrayContaining([expect.objectContaining({ code: '47625008' })]));
+        const repeat = dosage.timing.repeat;
+        if (repeat.count === 1) expect(repeat.frequency).toBeUndefined();
+        else expect((repeat.period * ({ h: 1, d: 24 } as Record<string, number>)[repeat.periodUnit]!) / (repeat.frequency ?? 1)).toBeGreaterThanOrEqual(repeat.duration);
+      }
+      const again = await send(row, [resource]);
+      expect(again.map(kindOf).filter((k) => DOSE_KINDS.has(k))).toEqual([]);
+      expect(again.flatMap(actionsOf).filter((a) => a.type === 'update')).toEqual([]);
+    }
   });
 });
