@@ -189,7 +189,7 @@ function modifierLines(m: Modifiers, config: RuleConfig, a: { dosing: boolean; p
     const pct = Math.round(config.renal.doseFraction * 100);
     const severe = m.renal.severity === 'severe';
     lines.push(
-      `**${severe ? 'Severe renal impairment' : 'Renal impairment'}** (${renalWhy(m, config)}): ${a.dosing ? `IV dose ${pct} %, over the full time` : `any dose at most ${pct} %`}; ${severe ? 'no oral magnesium' : 'no routine oral maintenance without review'}; watch for hypermagnesemia; max ${config.renal.maxMagnesiumSulfateGramsPer48h} g in 48 h.`,
+      `**${severe ? 'Severe renal impairment' : 'Renal impairment'}** (${renalWhy(m, config)}): ${a.dosing ? `IV dose ${pct} %, over the full time` : `any dose at most ${pct} %`}; ${severe ? 'no oral magnesium' : 'no oral maintenance beyond this course without review'}; watch for hypermagnesemia; max ${config.renal.maxMagnesiumSulfateGramsPer48h} g in 48 h.`,
     );
   } else if (m.reducedRenalFunction) {
     const d = m.reducedRenalFunction;
@@ -383,7 +383,7 @@ function suggestionFor(dose: IvDose | OralDose, plan: DosePlan, ctx: CardContext
 
 const tierRange = (tier: Tier, config: RuleConfig) => {
   const t = config.magnesium;
-  return tier === 'severe' ? `< ${t.severeBelowMgDl} mg/dL` : tier === 'moderate' ? `${t.severeBelowMgDl}-${t.moderateBelowMgDl} mg/dL` : `${t.moderateBelowMgDl}-${t.lowBelowMgDl} mg/dL`;
+  return tier === 'severe' ? `< ${t.severeBelowMgDl} mg/dL` : tier === 'moderate' ? `${t.severeBelowMgDl} to < ${t.moderateBelowMgDl} mg/dL` : `${t.moderateBelowMgDl} to < ${t.lowBelowMgDl} mg/dL`;
 };
 
 function headline(mg: MagnesiumReading, what: string, config: RuleConfig): string {
