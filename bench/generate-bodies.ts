@@ -258,7 +258,8 @@ function observationsFor(count: number, now: Date, random: () => number): Observ
 /** Lean Observations, newest first, evenly over two years: code, subject, time and value only. */
 function leanObservationsFor(count: number, now: Date, random: () => number): Observation[] {
   const out: Observation[] = [];
-  const step = (730 * 24 * 3_600_000) / Math.max(1, Math.ceil(count / PANEL.length));
+  // The oldest draw lands two years back.
+  const step = (730 * 24 * 3_600_000) / Math.max(1, Math.ceil(count / PANEL.length) - 1);
   for (let draw = 0; out.length < count; draw += 1) {
     const effective = new Date(now.getTime() - 3 * 3_600_000 - draw * step).toISOString();
     for (const lab of PANEL) {
