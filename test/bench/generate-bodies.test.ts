@@ -1,5 +1,5 @@
 import request from 'supertest';
-import type { Bundle } from 'fhir/r4';
+import type { Bundle, Observation } from 'fhir/r4';
 import { BODY_SPECS, generateBody, withoutPrefetch } from '../../bench/generate-bodies';
 import { expectValidCdsResponse, testApp } from '../helpers';
 
@@ -32,7 +32,7 @@ describe('bench bodies', () => {
     const large = generateBody(spec('250 KB lean'), DAY);
     expect(large.counts.observations + large.counts.conditions + large.counts.medicationRequests).toBeGreaterThan(300);
     // Observations spread over about two years.
-    const times = ((lean.prefetch.observations as Bundle).entry ?? []).map((e) => Date.parse((e.resource as { effectiveDateTime: string }).effectiveDateTime));
+    const times = ((lean.prefetch.observations as Bundle).entry ?? []).map((e) => Date.parse((e.resource as Observation).effectiveDateTime!));
     expect((Math.max(...times) - Math.min(...times)) / 86_400_000).toBeGreaterThan(700);
   });
 
