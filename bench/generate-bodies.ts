@@ -8,27 +8,48 @@ import type { Bundle, BundleEntry, Condition, MedicationRequest, Observation, Pa
  * performer, interpretation, reference range, specimen), a few problem-list Conditions and active
  * MedicationRequests. The same seed and `now` always give the same bytes; only the size varies.
  *
+ * Beside that shape ("ehr"), two others the service did not grow up with:
+ * - "lean": many small resources, as a FHIR server's search returns them: Observations with only
+ *   code, subject, time and value spread over two years, plus tens of Conditions and
+ *   MedicationRequests (active and on hold, as the prefetch queries ask), so the resource count, not the bytes, is large;
+ * - "order-sign": the ehr prefetch plus `context.draftOrders` with a magnesium sulfate draft,
+ *   POSTed to magnesium-order-sign.
+ *
  * Run directly to write the bodies to bench/.cache/bodies/ for inspection:
  *   node dist/bench/generate-bodies.js [outDir]
  */
 
 export const PATIENT_ID = 'bench-patient-0001';
 
+export type BodyShape = 'ehr' | 'lean' | 'order-sign';
+
 export interface BodySpec {
-  /** Label in reports, e.g. "54 KB". */
+  /** Label in reports, e.g. "54 KB" or "54 KB lean". */
   label: string;
   /** Approximate size of the serialised request in bytes. */
   targetBytes: number;
+  shape: BodyShape;
+  /** Lean shape only: how many Conditions and how many MedicationRequests. */
+  clinicalCount?: number;
 }
 
+export const PATIENT_VIEW_PATH = '/cds-services/hypomagnesemia';
+export const ORDER_SIGN_PATH = '/cds-services/magnesium-order-sign';
+
 export const BODY_SPECS: readonly BodySpec[] = [
-  { label: '5 KB', targetBytes: 5 * 1024 },
-  { label: '54 KB', targetBytes: 54 * 1024 },
-  { label: '500 KB', targetBytes: 500 * 1024 },
+  { label: '5 KB', targetBytes: 5 * 1024, shape: 'ehr' },
+  { label: '54 KB', targetBytes: 54 * 1024, shape: 'ehr' },
+  { label: '500 KB', targetBytes: 500 * 1024, shape: 'ehr' },
+  { label: '54 KB lean', targetBytes: 54 * 1024, shape: 'lean', clinicalCount: 12 },
+  { label: '250 KB lean', targetBytes: 250 * 1024, shape: 'lean', clinicalCount: 60 },
+  { label: '54 KB order-sign', targetBytes: 54 * 1024, shape: 'order-sign' },
 ];
 
 export interface GeneratedBody {
   label: string;
+  shape: BodyShape;
+  /** Service path the body is POSTed to. */
+  hookPath: string;
   /** The hook request as sent (compact JSON). */
   json: string;
   bytes: number;
@@ -234,19 +255,123 @@ function observationsFor(count: number, now: Date, random: () => number): Observ
   return out;
 }
 
-function hookRequest(observationCount: number, clinicalCount: number, now: Date): { body: Record<string, unknown>; prefetch: Record<string, Resource> } {
+/** Lean Observations, newest first, evenly over two years: code, subject, time and value only. */
+function leanObservationsFor(count: number, now: Date, random: () => number): Observation[] {
+  const out: Observation[] = [];
+  // The oldest draw lands two years back.
+  const step = (730 * 24 * 3_600_000) / Math.max(1, Math.ceil(count / PANEL.length) - 1);
+  for (let draw = 0; out.length < count; draw += 1) {
+    const effective = new Date(now.getTime() - 3 * 3_600_000 - draw * step).toISOString();
+    for (const lab of PANEL) {
+      if (out.length >= count) break;
+      const span = (lab.high ?? lab.low! * 1.6) - (lab.low ?? 0);
+      const value = draw === 0 ? lab.latest : round((lab.low ?? 0) + span * (0.1 + random() * 0.9), lab.decimals);
+      out.push({
+        resourceType: 'Observation',
+        id: `o${draw}-${lab.localCode.toLowerCase()}`,
+        status: 'final',
+        code: { coding: [{ system: 'http://loinc.org', code: lab.loinc }] },
+        subject: { reference: `Patient/${PATIENT_ID}` },
+        effectiveDateTime: effective,
+        valueQuantity: { value, unit: lab.unit, system: 'http://unitsofmeasure.org', code: lab.unit },
+      });
+    }
+  }
+  return out;
+}
+
+/** Problem-list entries and medications the lean shape cycles through (none of them magnesium). */
+const LEAN_PROBLEMS: ReadonlyArray<[string, string]> = [
+  ['38341003', 'Essential hypertension'],
+  ['44054006', 'Type 2 diabetes mellitus'],
+  ['235595009', 'Gastroesophageal reflux disease'],
+  ['84114007', 'Heart failure'],
+  ['195967001', 'Asthma'],
+  ['35489007', 'Depressive disorder'],
+  ['396275006', 'Osteoarthritis'],
+  ['13645005', 'Chronic obstructive lung disease'],
+  ['49436004', 'Atrial fibrillation'],
+  ['55822004', 'Hyperlipidemia'],
+];
+const LEAN_MEDICATIONS: ReadonlyArray<[string, string]> = [
+  ['7646', 'omeprazole 20 MG Delayed Release Oral Capsule'],
+  ['4603', 'furosemide 40 MG Oral Tablet'],
+  ['29046', 'lisinopril 10 MG Oral Tablet'],
+  ['6809', 'metformin hydrochloride 500 MG Oral Tablet'],
+  ['83367', 'atorvastatin 20 MG Oral Tablet'],
+  ['17767', 'amlodipine 5 MG Oral Tablet'],
+  ['10582', 'levothyroxine sodium 0.05 MG Oral Tablet'],
+  ['36567', 'simvastatin 40 MG Oral Tablet'],
+];
+
+function leanConditions(count: number): Condition[] {
+  return Array.from({ length: count }, (_, i) => {
+    const [code, text] = LEAN_PROBLEMS[i % LEAN_PROBLEMS.length]!;
+    return {
+      resourceType: 'Condition',
+      id: `c${i}`,
+      clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] },
+      code: { coding: [{ system: 'http://snomed.info/sct', code }], text },
+      subject: { reference: `Patient/${PATIENT_ID}` },
+      onsetDateTime: `${2015 + (i % 10)}-0${1 + (i % 9)}-1${i % 10}`,
+    };
+  });
+}
+
+function leanMedications(count: number): MedicationRequest[] {
+  return Array.from({ length: count }, (_, i) => {
+    const [code, text] = LEAN_MEDICATIONS[i % LEAN_MEDICATIONS.length]!;
+    return {
+      resourceType: 'MedicationRequest',
+      id: `m${i}`,
+      status: i % 4 === 3 ? 'on-hold' : 'active',
+      intent: 'order',
+      medicationCodeableConcept: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code }], text },
+      subject: { reference: `Patient/${PATIENT_ID}` },
+      authoredOn: `${2019 + (i % 6)}-0${1 + (i % 9)}-2${i % 8}`,
+    };
+  });
+}
+
+/** The draft the order-sign body signs: magnesium sulfate 4 g IV over 10 minutes (faster than 150 mg/min). */
+const MAGNESIUM_DRAFT: MedicationRequest = {
+  resourceType: 'MedicationRequest',
+  id: 'draft-mg-iv-1',
+  status: 'draft',
+  intent: 'order',
+  subject: { reference: `Patient/${PATIENT_ID}` },
+  medicationCodeableConcept: {
+    coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '1658264' }],
+    text: 'magnesium sulfate 4 g in 100 mL water for injection',
+  },
+  dosageInstruction: [
+    {
+      route: { coding: [{ system: 'http://snomed.info/sct', code: '47625008' }], text: 'IV' },
+      timing: { repeat: { count: 1, duration: 10, durationUnit: 'min' } },
+      doseAndRate: [{ doseQuantity: { value: 4, unit: 'g', system: 'http://unitsofmeasure.org', code: 'g' } }],
+    },
+  ],
+};
+
+function hookRequest(spec: BodySpec, observationCount: number, now: Date): { body: Record<string, unknown>; prefetch: Record<string, Resource> } {
   const random = seededRandom(20261122);
+  const lean = spec.shape === 'lean';
+  const clinicalCount = lean ? (spec.clinicalCount ?? 20) : spec.targetBytes < 20 * 1024 ? 1 : 4;
   const prefetch: Record<string, Resource> = {
     patient: PATIENT,
-    observations: searchset(observationsFor(observationCount, now, random)),
-    conditions: searchset(CONDITIONS.slice(0, clinicalCount)),
-    medications: searchset(MEDICATIONS.slice(0, clinicalCount)),
+    observations: searchset(lean ? leanObservationsFor(observationCount, now, random) : observationsFor(observationCount, now, random)),
+    conditions: searchset(lean ? leanConditions(clinicalCount) : CONDITIONS.slice(0, clinicalCount)),
+    medications: searchset(lean ? leanMedications(clinicalCount) : MEDICATIONS.slice(0, clinicalCount)),
   };
+  // patient-view also asks for recent administrations; none were given, so the answer is empty.
+  if (spec.shape !== 'order-sign') prefetch.administrations = searchset([]);
+  const context: Record<string, unknown> = { userId: 'Practitioner/prac-attending-1', patientId: PATIENT_ID };
+  if (spec.shape === 'order-sign') context.draftOrders = { resourceType: 'Bundle', type: 'collection', entry: [{ resource: MAGNESIUM_DRAFT }] };
   const body = {
     hookInstance: 'd1577c69-dfbe-44ad-ba6d-3e05e953b2ea',
     fhirServer: EHR,
-    hook: 'patient-view',
-    context: { userId: 'Practitioner/prac-attending-1', patientId: PATIENT_ID },
+    hook: spec.shape === 'order-sign' ? 'order-sign' : 'patient-view',
+    context,
     prefetch,
   };
   return { body, prefetch };
@@ -254,11 +379,11 @@ function hookRequest(observationCount: number, clinicalCount: number, now: Date)
 
 /**
  * The request whose compact JSON is closest to `targetBytes` without going over (at least one
- * Observation). Small bodies carry one Condition and one MedicationRequest, the others four.
+ * Observation). Small ehr bodies carry one Condition and one MedicationRequest, the others four;
+ * lean bodies carry `clinicalCount` of each.
  */
 export function generateBody(spec: BodySpec, now: Date): GeneratedBody {
-  const clinicalCount = spec.targetBytes < 20 * 1024 ? 1 : 4;
-  const build = (n: number) => hookRequest(n, clinicalCount, now);
+  const build = (n: number) => hookRequest(spec, n, now);
   const size = (n: number) => Buffer.byteLength(JSON.stringify(build(n).body));
   // Observations are about the same size, so estimate, then step to the exact count.
   const one = size(1);
@@ -268,11 +393,14 @@ export function generateBody(spec: BodySpec, now: Date): GeneratedBody {
   while (size(n + 1) <= spec.targetBytes) n += 1;
   const { body, prefetch } = build(n);
   const json = JSON.stringify(body);
+  const count = (key: string) => (prefetch[key] as Bundle).entry?.length ?? 0;
   return {
     label: spec.label,
+    shape: spec.shape,
+    hookPath: spec.shape === 'order-sign' ? ORDER_SIGN_PATH : PATIENT_VIEW_PATH,
     json,
     bytes: Buffer.byteLength(json),
-    counts: { observations: n, conditions: clinicalCount, medicationRequests: clinicalCount },
+    counts: { observations: n, conditions: count('conditions'), medicationRequests: count('medications') },
     prefetch,
   };
 }
@@ -297,7 +425,7 @@ if (require.main === module) {
   mkdirSync(outDir, { recursive: true });
   for (const spec of BODY_SPECS) {
     const body = generateBody(spec, benchNow());
-    const file = join(outDir, `patient-view-${spec.label.replace(/\s+/g, '').toLowerCase()}.json`);
+    const file = join(outDir, `${spec.label.replace(/\s+/g, '-').toLowerCase()}.json`);
     writeFileSync(file, body.json);
     process.stdout.write(`${file}: ${body.bytes} bytes, ${body.counts.observations} Observations\n`);
   }

@@ -25,6 +25,8 @@ export interface Measurement {
   cpuMsPerRequest: number;
   /** Peak RSS of the server process over its whole life (one body size), in MB. */
   peakRssMb: number;
+  /** Peak RSS once the server answered its readiness check, before any hook call, in MB. */
+  startupRssMb: number;
   /** Cards in the answer to the sanity request. */
   cards: number;
   problems: string[];
@@ -38,7 +40,7 @@ export interface PrefetchMissingMeasurement {
   cpuMsPerRequest: number;
   peakRssMb: number;
   cards: number;
-  /** FHIR queries per hook call (the service's four prefetch keys). */
+  /** FHIR queries per hook call (the service's five prefetch keys). */
   fetchesPerCall: number;
   /** Most FHIR queries in flight at once while one hook call at a time was made. */
   maxParallelFetches: number;
@@ -72,6 +74,9 @@ function loadProblems(what: string, result: LoadResult): string[] {
   return problems;
 }
 
+/** The patient-view service's prefetch keys: patient, observations, conditions, medications, administrations. */
+export const PREFETCH_KEYS = 5;
+
 const cpuMs = (u: { cpuMicros: { user: number; system: number } }) => (u.cpuMicros.user + u.cpuMicros.system) / 1000;
 
 /** The loaded run between two CPU readings, then the unloaded (1 connection) run. */
@@ -97,21 +102,22 @@ async function warmUp(url: string, body: string, d: Durations): Promise<void> {
  * checked and warmed up, then the rounds run the targets back to back in a rotating order.
  */
 export async function measureSize(targets: readonly Target[], body: GeneratedBody, rounds: number, d: Durations, logDir: string, onResult: (m: Measurement) => void): Promise<Measurement[]> {
-  const started: Array<{ target: Target; server: RunningServer; url: string; sanity: { cards: number; problems: string[] } }> = [];
+  const started: Array<{ target: Target; server: RunningServer; url: string; startupRssMb: number; sanity: { cards: number; problems: string[] } }> = [];
   const results: Measurement[] = [];
   try {
     for (const target of targets) {
       const server = await startServer(`${target.id}-${body.label.replace(/\s+/g, '')}`, target.spec, logDir);
-      const url = `${server.url}${target.hookPath}`;
+      const url = `${server.url}${body.hookPath}`;
+      const startupRssMb = (await server.usage()).maxRssKb / 1024;
       const sanity = await sanityCheck(url, body.json, target.isService).catch((error: Error) => {
         throw new Error(`${target.id} at ${body.label}: sanity request failed: ${error.message}\n${server.stderr()}`);
       });
-      started.push({ target, server, url, sanity });
+      started.push({ target, server, url, startupRssMb, sanity });
       await warmUp(url, body.json, d);
     }
     for (let round = 1; round <= rounds; round += 1) {
       for (let i = 0; i < started.length; i += 1) {
-        const { target, server, url, sanity } = started[(i + round - 1) % started.length]!;
+        const { target, server, url, startupRssMb, sanity } = started[(i + round - 1) % started.length]!;
         const { loaded, unloaded, cpuMsPerRequest } = await measureOnce(server, url, body.json, d);
         const m: Measurement = {
           round,
@@ -121,6 +127,7 @@ export async function measureSize(targets: readonly Target[], body: GeneratedBod
           unloaded,
           cpuMsPerRequest,
           peakRssMb: (await server.usage()).maxRssKb / 1024,
+          startupRssMb,
           cards: sanity.cards,
           problems: [...sanity.problems, ...loadProblems('loaded run', loaded), ...loadProblems('unloaded run', unloaded)],
         };
@@ -136,8 +143,8 @@ export async function measureSize(targets: readonly Target[], body: GeneratedBod
 
 /**
  * The prefetch-missing path: the request carries fhirServer and a token but no prefetch, and a
- * loopback FHIR server answers each of the four queries after `fhirDelayMs`. With parallel
- * fetches an unloaded call takes about one delay, not four.
+ * loopback FHIR server answers each of the five queries after `fhirDelayMs`. With parallel
+ * fetches an unloaded call takes about one delay, not five.
  */
 export async function measurePrefetchMissing(body: GeneratedBody, rounds: number, d: Durations, fhirDelayMs: number, cacheDir: string, onResult: (m: PrefetchMissingMeasurement) => void): Promise<PrefetchMissingMeasurement[]> {
   const logDir = join(cacheDir, 'logs');
@@ -167,7 +174,7 @@ export async function measurePrefetchMissing(body: GeneratedBody, rounds: number
       const unloaded = await runLoad({ url, body: request, connections: 1, durationSeconds: d.unloadedSeconds });
       const stats = await fhir.ask<FhirStats>('fhir-reset', 'fhir-stats');
       const problems = [...sanity.problems, ...loadProblems('loaded run', loaded), ...loadProblems('unloaded run', unloaded)];
-      if (afterSanity.requests !== 4) problems.push(`expected 4 FHIR queries per call, saw ${afterSanity.requests}`);
+      if (afterSanity.requests !== PREFETCH_KEYS) problems.push(`expected ${PREFETCH_KEYS} FHIR queries per call, saw ${afterSanity.requests}`);
       if (stats.unanswerable > 0) problems.push(`${stats.unanswerable} FHIR queries the loopback server could not answer`);
       const m: PrefetchMissingMeasurement = {
         round,

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { startServer } from './child';
 import { BODY_SPECS, benchNow, generateBody } from './generate-bodies';
 import { runLoad } from './load';
-import { HOOK_PATH, REPO_ROOT, SERVICE_SCRIPT, serviceEnv } from './targets';
+import { REPO_ROOT, SERVICE_SCRIPT, serviceEnv } from './targets';
 
 /**
  * Profiles the service under load and prints where its CPU goes:
@@ -93,7 +93,7 @@ async function profileService(sizeLabel: string, seconds: number, logLevel: 'war
     { script: SERVICE_SCRIPT, env: serviceEnv(logLevel), nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`], readyPath: '/healthz' },
     join(REPO_ROOT, 'bench', '.cache', 'logs'),
   );
-  const url = `${server.url}${HOOK_PATH}`;
+  const url = `${server.url}${body.hookPath}`;
   await runLoad({ url, body: body.json, connections: 10, durationSeconds: 1 });
   const result = await runLoad({ url, body: body.json, connections: 10, durationSeconds: seconds });
   await server.stop();

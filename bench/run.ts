@@ -11,7 +11,7 @@ import { REPO_ROOT, SERVICE_SCRIPT, TARGETS } from './targets';
  *                      bench/results/latest.{json,md} and the table in docs/performance.md
  * npm run bench:smoke  a few seconds, one size; fails on any error or non-2xx (run by npm test)
  *
- * Options: --rounds N, --sizes "54 KB,500 KB", --warmup S, --loaded S, --unloaded S,
+ * Options: --rounds N, --sizes "54 KB,54 KB lean", --warmup S, --loaded S, --unloaded S,
  * --connections N, --fhir-delay MS, --out DIR (results elsewhere, docs untouched).
  */
 const { values: args } = parseArgs({
@@ -92,7 +92,7 @@ async function main(): Promise<number> {
     ),
   );
 
-  const bodyInfo = bodies.map((b) => ({ label: b.label, bytes: b.bytes, ...b.counts }));
+  const bodyInfo = bodies.map((b) => ({ label: b.label, shape: b.shape, hookPath: b.hookPath, bytes: b.bytes, ...b.counts }));
   const summary = summarise(runs, bodyInfo);
   const prefetchMissing = summarisePrefetchMissing(prefetchRuns);
   const problems = [

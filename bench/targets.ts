@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerSpec } from './child';
+import { PATIENT_VIEW_PATH } from './generate-bodies';
 
 /** The servers measured side by side. The service runs from the build, as in production. */
 export type TargetId = 'bare' | 'express' | 'service' | 'service-info';
@@ -8,8 +9,6 @@ export type TargetId = 'bare' | 'express' | 'service' | 'service-info';
 export interface Target {
   id: TargetId;
   label: string;
-  /** Path every hook request is POSTed to. */
-  hookPath: string;
   /** True when the target runs the real rules (its answer must carry cards). */
   isService: boolean;
   spec: ServerSpec;
@@ -17,7 +16,8 @@ export interface Target {
 
 export const REPO_ROOT = join(__dirname, '..', '..');
 export const SERVICE_SCRIPT = join(REPO_ROOT, 'dist', 'server.js');
-export const HOOK_PATH = '/cds-services/hypomagnesemia';
+/** The patient-view service; each generated body names the path it is POSTed to. */
+export const HOOK_PATH = PATIENT_VIEW_PATH;
 
 /**
  * NODE_ENV=development: production will switch on client authentication, which the bench does
@@ -33,28 +33,24 @@ export const TARGETS: readonly Target[] = [
   {
     id: 'bare',
     label: '(a) node:http + JSON.parse',
-    hookPath: HOOK_PATH,
     isService: false,
     spec: { script: join(__dirname, 'servers', 'bare.js'), env: {}, readyPath: '/' },
   },
   {
     id: 'express',
     label: '(b) express 5 + express.json()',
-    hookPath: HOOK_PATH,
     isService: false,
     spec: { script: join(__dirname, 'servers', 'express.js'), env: {}, readyPath: '/' },
   },
   {
     id: 'service',
     label: 'service (LOG_LEVEL=warn)',
-    hookPath: HOOK_PATH,
     isService: true,
     spec: { script: SERVICE_SCRIPT, env: serviceEnv('warn'), readyPath: '/healthz' },
   },
   {
     id: 'service-info',
     label: 'service (LOG_LEVEL=info)',
-    hookPath: HOOK_PATH,
     isService: true,
     spec: { script: SERVICE_SCRIPT, env: serviceEnv('info'), readyPath: '/healthz' },
   },

@@ -3,9 +3,9 @@ import { createServer } from 'node:http';
 import { portFromEnv } from './fixed-cards';
 
 /**
- * A loopback FHIR server for the prefetch-missing path. It answers the service's four prefetch
+ * A loopback FHIR server for the prefetch-missing path. It answers the service's five prefetch
  * queries from a request body's prefetch (file in PREFETCH_FILE) after FHIR_DELAY_MS, like an EHR
- * with that much latency, and counts how many queries were in flight at once: 4 at one hook call
+ * with that much latency, and counts how many queries were in flight at once: 5 at one hook call
  * at a time proves the service fetches in parallel; 1 would mean one after another.
  */
 export interface FhirStats {
@@ -21,13 +21,14 @@ const stats: FhirStats = { type: 'fhir-stats', requests: 0, maxInFlight: 0, unan
 let inFlight = 0;
 
 const serialised = (key: string) => JSON.stringify(prefetch[key]);
-const answers = { patient: serialised('patient'), observations: serialised('observations'), conditions: serialised('conditions'), medications: serialised('medications') };
+const answers = { patient: serialised('patient'), observations: serialised('observations'), conditions: serialised('conditions'), medications: serialised('medications'), administrations: serialised('administrations') };
 
 function answerFor(path: string): string | undefined {
   if (path.startsWith('/fhir/Patient/')) return answers.patient;
   if (path === '/fhir/Observation') return answers.observations;
   if (path === '/fhir/Condition') return answers.conditions;
   if (path === '/fhir/MedicationRequest') return answers.medications;
+  if (path === '/fhir/MedicationAdministration') return answers.administrations;
   return undefined;
 }
 
