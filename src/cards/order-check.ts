@@ -43,6 +43,9 @@ const NOT_CHECKED: Record<string, string> = {
 const fit = (text: string) => (text.length > SUMMARY_MAX ? `${text.slice(0, SUMMARY_MAX - 1)}…` : text);
 const orderLine = (o: MagnesiumOrder) => `**Order checked:** ${md(o.product)} (${o.reference ? `\`${o.reference}\`` : md(o.label)}).`;
 
+/** What counts as severe renal impairment (R-RENAL-3), with the cut-off the configuration runs. */
+const severeRenalText = (config: RuleConfig) => `eGFR < ${num(config.renal.severeEgfrBelow, 0)}, CKD 5, ESRD or dialysis`;
+
 function magnesiumLine(a: OrderCheckAssessment, config: RuleConfig): string {
   const mg = a.magnesium;
   if (!mg) return 'No accepted serum magnesium result was found.';
@@ -105,7 +108,7 @@ function wording(f: OrderFinding, a: OrderCheckAssessment, config: RuleConfig): 
         summary: fit(high ? `Magnesium is ${mgText}: do not give this magnesium order` : 'Severe renal impairment: do not give this magnesium-containing product'),
         lines: high
           ? [`Serum magnesium is above the normal range (> ${num(config.magnesium.highAboveMgDl)} mg/dL): more magnesium risks toxicity. Stop magnesium sources.`]
-          : ['Severe renal impairment (eGFR < 15, CKD 5, ESRD or dialysis): magnesium is not excreted; magnesium-containing antacids and laxatives are best avoided.'],
+          : [`Severe renal impairment (${severeRenalText(config)}): magnesium is not excreted; magnesium-containing antacids and laxatives are best avoided.`],
       };
     }
     case 'no-recent-level':
@@ -123,7 +126,7 @@ function wording(f: OrderFinding, a: OrderCheckAssessment, config: RuleConfig): 
               : `Magnesium dose too high for renal function: ≈ ${num(v.mmolPerDay ?? 0, 1)} mmol/day ordered, ≤ ${num(v.limitMmolPerDay ?? 0, 1)} suggested`,
           ),
           lines: severe
-            ? ['eGFR < 15, CKD 5, ESRD or dialysis: magnesium accumulates. If replacement is needed, IV at ≤ 50 % of the level dose with a recheck after 6 h.']
+            ? [`${severeRenalText(config)}: magnesium accumulates. If replacement is needed, IV at ≤ ${Math.round(config.renal.doseFraction * 100)} % of the level dose with a recheck after ${num(config.renal.ivRecheckHours)} h.`]
             : [`Renal impairment: at most ${Math.round(config.renal.doseFraction * 100)} % of the usual oral dose, in whole tablets, with an earlier recheck.`],
         };
       }
@@ -149,7 +152,7 @@ function wording(f: OrderFinding, a: OrderCheckAssessment, config: RuleConfig): 
     case 'child-no-weight':
       return { summary: 'Child: no weight recorded, so the magnesium dose cannot be checked per kg', lines: ['Record a current weight; paediatric magnesium doses are per kg.'] };
     case 'neonate':
-      return { summary: 'Neonate: magnesium order needs neonatal or paediatric specialist review', lines: ['No automatic dose check or dose is given for neonates (< 28 days).'] };
+      return { summary: 'Neonate: magnesium order needs neonatal or paediatric specialist review', lines: [`No automatic dose check or dose is given for neonates (< ${num(config.pediatric.neonateBelowDays, 0)} days).`] };
     case 'above-24h-max':
       return {
         summary: fit(`IV magnesium above the 24 h maximum: ${num(v.totalGrams ?? 0)} g in 24 h (label cap ${num(v.limitGrams ?? 0)} g)`),
