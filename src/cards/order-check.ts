@@ -205,7 +205,8 @@ function suggestionsFor(f: OrderFinding, ctx: OrderCardContext, uuid: () => stri
   const { config } = ctx;
   const out: Suggestion[] = [];
   const ref = f.order.reference;
-  if (f.correction && ref) {
+  const corrected = f.correction && ref ? correctedDraft(f.order, f.correction, config) : undefined;
+  if (f.correction && ref && corrected) {
     const label =
       f.correction.kind === 'oral'
         ? `Change to ${f.correction.tabletsPerDose} ${timesDaily(f.correction.dosesPerDay)} (≈ ${num(f.correction.mmolPerDay, 1)} mmol/day)`
@@ -220,7 +221,7 @@ function suggestionsFor(f: OrderFinding, ctx: OrderCardContext, uuid: () => stri
       label,
       uuid: uuid(),
       isRecommended: true,
-      actions: [{ type: 'update', description: `Update ${ref}: ${label.toLowerCase()}`, resource: correctedDraft(f.order, f.correction, config) as unknown as Action['resource'] & object }],
+      actions: [{ type: 'update', description: `Update ${ref}: ${label.toLowerCase()}`, resource: corrected as unknown as Action['resource'] & object }],
     });
   }
   if ((f.kind === 'magnesium-normal' || f.kind === 'magnesium-high' || f.kind === 'duplicate') && ref) {
