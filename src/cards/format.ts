@@ -123,3 +123,9 @@ export function list(items: string[], max = 6): string {
   if (unique.length <= 1) return unique.join('');
   return `${unique.slice(0, -1).join(', ')} and ${unique[unique.length - 1]}`;
 }
+
+/** CH-32: a card summary is shorter than 140 characters. */
+export const SUMMARY_MAX = 139;
+
+/** Cuts a summary that is still too long at SUMMARY_MAX characters, with an ellipsis. */
+export const fitSummaryLength = (text: string) => (text.length > SUMMARY_MAX ? `${text.slice(0, SUMMARY_MAX - 1)}…` : text);

@@ -7,7 +7,7 @@ import type { RuleConfig } from '../rules/config';
 import type { OrderCheckAssessment, OrderFinding } from '../rules/order-check';
 import { premixedBagFor } from '../rules/shared/iv-dose';
 import { INDICATOR_RANK } from '../rules/shared/numbers';
-import { age, list, md, num, valueWithConversion, when } from './format';
+import { age, fitSummaryLength, list, md, num, valueWithConversion, when } from './format';
 import { labServiceRequest, type OrderContext } from './orders';
 import { correctedDraft, ivLevelDoseDraft, timesDaily } from './order-check-orders';
 
@@ -24,7 +24,6 @@ export interface OrderCardContext extends OrderContext {
 }
 
 const EXTENSION_KEY = 'org.magnesium-cds.assessment';
-const SUMMARY_MAX = 139;
 
 /** R-OVR-1: the CDS Hooks R3 suggested override-reason codes. */
 const OVERRIDE_SYSTEM = 'http://terminology.hl7.org/CodeSystem/non-adherence-reason-codes';
@@ -40,7 +39,7 @@ const NOT_CHECKED: Record<string, string> = {
   medications: 'active medication orders could not be obtained, so duplicate orders and the 24 h total were not checked',
 };
 
-const fit = (text: string) => (text.length > SUMMARY_MAX ? `${text.slice(0, SUMMARY_MAX - 1)}…` : text);
+const fit = fitSummaryLength;
 const orderLine = (o: MagnesiumOrder) => `**Order checked:** ${md(o.product)} (${o.reference ? `\`${o.reference}\`` : md(o.label)}).`;
 
 /** What counts as severe renal impairment (R-RENAL-3), with the cut-off the configuration runs. */
