@@ -89,7 +89,7 @@ function wording(f: OrderFinding, a: OrderCheckAssessment, config: RuleConfig): 
       };
     case 'rate-unreadable':
       return {
-        summary: 'IV magnesium order: the infusion rate could not be read; check it is ≤ 1 g/h',
+        summary: `IV magnesium order: the infusion rate could not be read; check it is ≤ ${num(config.iv.maxGramsPerHour)} g/h`,
         lines: [`The rate could not be read (${md(f.problem ?? 'not stated')}), so the ${config.iv.maxMgPerMinute} mg/min and ${num(config.iv.maxGramsPerHour)} g/h limits were not checked. Nothing was assumed.`],
       };
     case 'magnesium-normal':
