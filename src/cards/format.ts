@@ -1,5 +1,4 @@
 import type { LabValue } from '../clinical/facts';
-import type { DatedResult } from '../rules/assessment';
 
 /** Text formatting shared by the card builders (no clinical decisions here). */
 
@@ -105,10 +104,6 @@ export function valueWithConversion(result: LabValue, decimals = 2): string {
   const r = reported(result);
   const converted = Math.abs(result.value - result.reported.value) > 1e-9;
   return converted ? `${r} (${canonical(result, decimals)})` : r;
-}
-
-export function datedValue(d: DatedResult, decimals = 2): string {
-  return `${valueWithConversion(d.result, decimals)} on ${when(d.result.effective)}`;
 }
 
 /** Escapes characters that would change GitHub-flavoured markdown tables or emphasis. */

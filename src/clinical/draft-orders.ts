@@ -1,4 +1,4 @@
-import type { Bundle, Dosage, Medication, MedicationRequest, Quantity, Ratio, Resource, Timing } from 'fhir/r4';
+import type { Dosage, Medication, MedicationRequest, Quantity, Ratio, Resource, Timing } from 'fhir/r4';
 import { ROUTES, SYSTEMS } from './codes';
 import { ingredientOfProduct } from './medication-products';
 import { parseFhirDateTime } from './time';
@@ -468,5 +468,3 @@ export function readActiveMagnesiumOrders(resources: Resource[], patientId: stri
   }
   return out;
 }
-
-export type DraftBundle = Pick<Bundle, 'entry'>;
