@@ -1,5 +1,4 @@
 import type { LabValue } from '../clinical/facts';
-import type { DatedResult } from '../rules/assessment';
 
 /** Text formatting shared by the card builders (no clinical decisions here). */
 
@@ -107,10 +106,6 @@ export function valueWithConversion(result: LabValue, decimals = 2): string {
   return converted ? `${r} (${canonical(result, decimals)})` : r;
 }
 
-export function datedValue(d: DatedResult, decimals = 2): string {
-  return `${valueWithConversion(d.result, decimals)} on ${when(d.result.effective)}`;
-}
-
 /** Escapes characters that would change GitHub-flavoured markdown tables or emphasis. */
 export function md(text: string): string {
   return text.replace(/([\\`*_[\]|<>#])/g, '\\$1');
@@ -123,3 +118,9 @@ export function list(items: string[], max = 6): string {
   if (unique.length <= 1) return unique.join('');
   return `${unique.slice(0, -1).join(', ')} and ${unique[unique.length - 1]}`;
 }
+
+/** CH-32: a card summary is shorter than 140 characters. */
+export const SUMMARY_MAX = 139;
+
+/** Cuts a summary that is still too long at SUMMARY_MAX characters, with an ellipsis. */
+export const fitSummaryLength = (text: string) => (text.length > SUMMARY_MAX ? `${text.slice(0, SUMMARY_MAX - 1)}…` : text);

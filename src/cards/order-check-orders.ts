@@ -73,8 +73,31 @@ function ivRepeat(order: MagnesiumOrder, hours: number, keepSchedule: boolean): 
 
 const hasIvRoute = (dosage: Dosage) => (dosage.route?.coding ?? []).some((c) => c.code === ROUTES.iv.code);
 
-/** The draft with the correction applied; every other member is kept as sent (empty members dropped). */
-export function correctedDraft(order: MagnesiumOrder, correction: Correction, config: RuleConfig): MedicationRequest {
+/**
+ * Deepest nesting of a draft that is copied into an update action. Real MedicationRequests stay far
+ * below it; a draft nested thousands of levels deep (a few kB of JSON) would overflow the stack
+ * while it is copied and serialised, so it gets no update suggestion (the card still fires).
+ */
+export const MAX_COPIED_DRAFT_DEPTH = 64;
+
+/** Whether `value` nests objects or arrays deeper than `limit` (an explicit stack: no recursion). */
+function nestingExceeds(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(node)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/**
+ * The draft with the correction applied; every other member is kept as sent (empty members
+ * dropped). Undefined when the draft is too deeply nested to copy (MAX_COPIED_DRAFT_DEPTH).
+ */
+export function correctedDraft(order: MagnesiumOrder, correction: Correction, config: RuleConfig): MedicationRequest | undefined {
+  if (nestingExceeds(order.resource, MAX_COPIED_DRAFT_DEPTH)) return undefined;
   const resource = structuredClone(order.resource);
   const dosage: Dosage = { ...(resource.dosageInstruction?.[0] ?? {}) };
   let repeat: Repeat = { ...(dosage.timing?.repeat ?? {}) };

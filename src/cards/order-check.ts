@@ -7,7 +7,7 @@ import type { RuleConfig } from '../rules/config';
 import type { OrderCheckAssessment, OrderFinding } from '../rules/order-check';
 import { premixedBagFor } from '../rules/shared/iv-dose';
 import { INDICATOR_RANK } from '../rules/shared/numbers';
-import { age, list, md, num, valueWithConversion, when } from './format';
+import { age, fitSummaryLength, list, md, num, valueWithConversion, when } from './format';
 import { labServiceRequest, type OrderContext } from './orders';
 import { correctedDraft, ivLevelDoseDraft, timesDaily } from './order-check-orders';
 
@@ -24,7 +24,6 @@ export interface OrderCardContext extends OrderContext {
 }
 
 const EXTENSION_KEY = 'org.magnesium-cds.assessment';
-const SUMMARY_MAX = 139;
 
 /** R-OVR-1: the CDS Hooks R3 suggested override-reason codes. */
 const OVERRIDE_SYSTEM = 'http://terminology.hl7.org/CodeSystem/non-adherence-reason-codes';
@@ -40,8 +39,11 @@ const NOT_CHECKED: Record<string, string> = {
   medications: 'active medication orders could not be obtained, so duplicate orders and the 24 h total were not checked',
 };
 
-const fit = (text: string) => (text.length > SUMMARY_MAX ? `${text.slice(0, SUMMARY_MAX - 1)}…` : text);
+const fit = fitSummaryLength;
 const orderLine = (o: MagnesiumOrder) => `**Order checked:** ${md(o.product)} (${o.reference ? `\`${o.reference}\`` : md(o.label)}).`;
+
+/** What counts as severe renal impairment (R-RENAL-3), with the cut-off the configuration runs. */
+const severeRenalText = (config: RuleConfig) => `eGFR < ${num(config.renal.severeEgfrBelow, 0)}, CKD 5, ESRD or dialysis`;
 
 function magnesiumLine(a: OrderCheckAssessment, config: RuleConfig): string {
   const mg = a.magnesium;
@@ -87,7 +89,7 @@ function wording(f: OrderFinding, a: OrderCheckAssessment, config: RuleConfig): 
       };
     case 'rate-unreadable':
       return {
-        summary: 'IV magnesium order: the infusion rate could not be read; check it is ≤ 1 g/h',
+        summary: `IV magnesium order: the infusion rate could not be read; check it is ≤ ${num(config.iv.maxGramsPerHour)} g/h`,
         lines: [`The rate could not be read (${md(f.problem ?? 'not stated')}), so the ${config.iv.maxMgPerMinute} mg/min and ${num(config.iv.maxGramsPerHour)} g/h limits were not checked. Nothing was assumed.`],
       };
     case 'magnesium-normal':
@@ -105,7 +107,7 @@ function wording(f: OrderFinding, a: OrderCheckAssessment, config: RuleConfig): 
         summary: fit(high ? `Magnesium is ${mgText}: do not give this magnesium order` : 'Severe renal impairment: do not give this magnesium-containing product'),
         lines: high
           ? [`Serum magnesium is above the normal range (> ${num(config.magnesium.highAboveMgDl)} mg/dL): more magnesium risks toxicity. Stop magnesium sources.`]
-          : ['Severe renal impairment (eGFR < 15, CKD 5, ESRD or dialysis): magnesium is not excreted; magnesium-containing antacids and laxatives are best avoided.'],
+          : [`Severe renal impairment (${severeRenalText(config)}): magnesium is not excreted; magnesium-containing antacids and laxatives are best avoided.`],
       };
     }
     case 'no-recent-level':
@@ -123,7 +125,7 @@ function wording(f: OrderFinding, a: OrderCheckAssessment, config: RuleConfig): 
               : `Magnesium dose too high for renal function: ≈ ${num(v.mmolPerDay ?? 0, 1)} mmol/day ordered, ≤ ${num(v.limitMmolPerDay ?? 0, 1)} suggested`,
           ),
           lines: severe
-            ? ['eGFR < 15, CKD 5, ESRD or dialysis: magnesium accumulates. If replacement is needed, IV at ≤ 50 % of the level dose with a recheck after 6 h.']
+            ? [`${severeRenalText(config)}: magnesium accumulates. If replacement is needed, IV at ≤ ${Math.round(config.renal.doseFraction * 100)} % of the level dose with a recheck after ${num(config.renal.ivRecheckHours)} h.`]
             : [`Renal impairment: at most ${Math.round(config.renal.doseFraction * 100)} % of the usual oral dose, in whole tablets, with an earlier recheck.`],
         };
       }
@@ -149,7 +151,7 @@ function wording(f: OrderFinding, a: OrderCheckAssessment, config: RuleConfig): 
     case 'child-no-weight':
       return { summary: 'Child: no weight recorded, so the magnesium dose cannot be checked per kg', lines: ['Record a current weight; paediatric magnesium doses are per kg.'] };
     case 'neonate':
-      return { summary: 'Neonate: magnesium order needs neonatal or paediatric specialist review', lines: ['No automatic dose check or dose is given for neonates (< 28 days).'] };
+      return { summary: 'Neonate: magnesium order needs neonatal or paediatric specialist review', lines: [`No automatic dose check or dose is given for neonates (< ${num(config.pediatric.neonateBelowDays, 0)} days).`] };
     case 'above-24h-max':
       return {
         summary: fit(`IV magnesium above the 24 h maximum: ${num(v.totalGrams ?? 0)} g in 24 h (label cap ${num(v.limitGrams ?? 0)} g)`),
@@ -202,7 +204,8 @@ function suggestionsFor(f: OrderFinding, ctx: OrderCardContext, uuid: () => stri
   const { config } = ctx;
   const out: Suggestion[] = [];
   const ref = f.order.reference;
-  if (f.correction && ref) {
+  const corrected = f.correction && ref ? correctedDraft(f.order, f.correction, config) : undefined;
+  if (f.correction && ref && corrected) {
     const label =
       f.correction.kind === 'oral'
         ? `Change to ${f.correction.tabletsPerDose} ${timesDaily(f.correction.dosesPerDay)} (≈ ${num(f.correction.mmolPerDay, 1)} mmol/day)`
@@ -217,7 +220,7 @@ function suggestionsFor(f: OrderFinding, ctx: OrderCardContext, uuid: () => stri
       label,
       uuid: uuid(),
       isRecommended: true,
-      actions: [{ type: 'update', description: `Update ${ref}: ${label.toLowerCase()}`, resource: correctedDraft(f.order, f.correction, config) as unknown as Action['resource'] & object }],
+      actions: [{ type: 'update', description: `Update ${ref}: ${label.toLowerCase()}`, resource: corrected as unknown as Action['resource'] & object }],
     });
   }
   if ((f.kind === 'magnesium-normal' || f.kind === 'magnesium-high' || f.kind === 'duplicate') && ref) {

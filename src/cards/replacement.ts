@@ -23,7 +23,7 @@ import type {
 import type { RuleConfig } from '../rules/config';
 import { premixedBagFor } from '../rules/shared/iv-dose';
 import type { ConditionFinding, MedicationFinding, SkippedResult } from '../clinical/facts';
-import { age, canonical, capital, list, md, num, prose, reported, valueWithConversion, whenIn } from './format';
+import { age, canonical, capital, fitSummaryLength, list, md, num, prose, reported, SUMMARY_MAX, valueWithConversion, whenIn } from './format';
 import { amountText, bolusText, maxDoseText, HYPOMAGNESEMIA_REASON, ivDoseText, ivMedicationRequest, labServiceRequest, oralDoseText, oralMedicationRequest, type OrderContext } from './orders';
 import { HYPERMAGNESEMIA, HYPOKALEMIA, HYPOMAGNESEMIA, NON_ADHERENCE_REASONS } from '../clinical/codes';
 
@@ -68,7 +68,6 @@ function withNotCheckedRules(ruleIds: string[], ctx: CardContext, dosing: boolea
   return dosing && (ctx.unavailable ?? []).includes('administrations') ? [...ruleIds, 'R-ORD-2'] : ruleIds;
 }
 
-const SUMMARY_MAX = 139;
 const EXTENSION_KEY = 'org.magnesium-cds.assessment';
 
 /** R-OVR-1: the CDS Hooks suggested codes where one fits; own codes only for the rest. */
@@ -110,7 +109,7 @@ function fitSummary(parts: string[], optional: string[]): string {
   for (let keep = optional.length - 1; text.length > SUMMARY_MAX && keep >= 0; keep -= 1) {
     text = parts.join('') + optional.slice(0, keep).join('');
   }
-  return text.length > SUMMARY_MAX ? `${text.slice(0, SUMMARY_MAX - 1)}…` : text;
+  return fitSummaryLength(text);
 }
 
 function extension(config: RuleConfig, ruleIds: string[], data: Record<string, string | boolean>): Record<string, unknown> {

@@ -1,4 +1,4 @@
-import type { Bundle, Dosage, Medication, MedicationRequest, Quantity, Ratio, Resource, Timing } from 'fhir/r4';
+import type { Dosage, Medication, MedicationRequest, Quantity, Ratio, Resource, Timing } from 'fhir/r4';
 import { ROUTES, SYSTEMS } from './codes';
 import { ingredientOfProduct } from './medication-products';
 import { parseFhirDateTime } from './time';
@@ -77,6 +77,8 @@ const isRecord = (v: unknown): v is Rec => typeof v === 'object' && v !== null &
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined);
 const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
+/** A unit or code table entry; a key such as "constructor" or "__proto__" names no entry. */
+const lookup = <T>(table: Record<string, T>, key: string | undefined): T | undefined => (key !== undefined && Object.hasOwn(table, key) ? table[key] : undefined);
 
 // ------------------------------------------------------------------ product
 
@@ -226,13 +228,11 @@ function readDose(dosage: Dosage | undefined, productText: string, salt: Magnesi
   // states elemental mg, not the salt's mass (§2).
   const elemental = salt !== 'sulfate' && ELEMENTAL_LABEL.test(productText);
   const conversion = elemental ? { mmolPerGram: config.orderCheck.elementalMmolPerGram } : config.orderCheck.saltMmolPerGram[salt];
-  const toReading = (saltMg: number, basis: 'tablets' | 'mass' | 'volume', tablets?: { count: number; strengthMg: number }): DoseReading => ({
-    ok: true,
-    saltMg,
-    mmol: (saltMg / 1000) * conversion.mmolPerGram,
-    basis,
-    ...(tablets ? { tablets } : {}),
-  });
+  const toReading = (saltMg: number, basis: 'tablets' | 'mass' | 'volume', tablets?: { count: number; strengthMg: number }): DoseReading =>
+    // A value past the largest number (1e308 g) is no amount at all.
+    Number.isFinite(saltMg)
+      ? { ok: true, saltMg, mmol: (saltMg / 1000) * conversion.mmolPerGram, basis, ...(tablets ? { tablets } : {}) }
+      : { ok: false, problem: 'dose value could not be read' };
   const doseAndRate = dosage?.doseAndRate?.[0];
   if (!doseAndRate) return { ok: false, problem: 'no dose stated' };
   if (doseAndRate.doseRange) return { ok: false, problem: 'dose given as a range' };
@@ -249,7 +249,8 @@ function readDose(dosage: Dosage | undefined, productText: string, salt: Magnesi
     if (strength === undefined) return { ok: false, problem: 'tablet or capsule strength could not be read from the code, name or product table' };
     return toReading(value * strength, 'tablets', { count: value, strengthMg: strength });
   }
-  if (MASS_MG[unit] !== undefined) return toReading(value * MASS_MG[unit]!, 'mass');
+  const massFactorMg = lookup(MASS_MG, unit);
+  if (massFactorMg !== undefined) return toReading(value * massFactorMg, 'mass');
   if (unit === 'ml') {
     const perMl = concentrationMgPerMl(productText);
     if (perMl === undefined) return { ok: false, problem: 'volume ordered but the concentration could not be read' };
@@ -270,21 +271,24 @@ const UNIT_WORDS: Record<string, string> = { minute: 'min', minutes: 'min', hour
 function hoursOf(duration: { code?: unknown; unit?: unknown } | undefined): number | undefined {
   if (!isRecord(duration)) return undefined;
   const code = str(duration.code);
-  if (code !== undefined) return HOURS_PER[code];
+  if (code !== undefined) return lookup(HOURS_PER, code);
   const unit = str(duration.unit)?.toLowerCase();
-  return unit ? HOURS_PER[UNIT_WORDS[unit] ?? unit] : undefined;
+  return unit ? lookup(HOURS_PER, lookup(UNIT_WORDS, unit) ?? unit) : undefined;
 }
 const RATE_UNITS: Record<string, number> = { 'g/h': 1000 / 60, 'mg/h': 1 / 60, 'mg/min': 1, 'g/min': 1000 };
 
 function rateOf(dosage: Dosage | undefined, dose: DoseReading, productText: string): { rate?: OrderRate; problem?: string } {
   const doseAndRate = dosage?.doseAndRate?.[0];
-  const make = (mgPerMinute: number, from: OrderRate['from']) => ({ rate: { mgPerMinute, gramsPerHour: (mgPerMinute * 60) / 1000, from } });
+  // A zero rate infuses nothing and one past the largest number is none: neither is read as a rate.
+  const make = (mgPerMinute: number, from: OrderRate['from']) =>
+    Number.isFinite(mgPerMinute) && mgPerMinute > 0 ? { rate: { mgPerMinute, gramsPerHour: (mgPerMinute * 60) / 1000, from } } : { problem: 'rate could not be read' };
   const rq = doseAndRate?.rateQuantity;
   if (rq) {
     const unit = unitOf(rq);
     const value = num(rq.value);
-    if (value === undefined || !unit) return { problem: 'rate without a value or unit' };
-    if (RATE_UNITS[unit] !== undefined) return make(value * RATE_UNITS[unit]!, 'rateQuantity');
+    if (!value || !unit) return { problem: 'rate without a value or unit' };
+    const mgPerMinutePerUnit = lookup(RATE_UNITS, unit);
+    if (mgPerMinutePerUnit !== undefined) return make(value * mgPerMinutePerUnit, 'rateQuantity');
     if (unit === 'ml/h' || unit === 'ml/min') {
       const perMl = concentrationMgPerMl(productText);
       if (perMl === undefined) return { problem: 'rate in mL but the concentration could not be read' };
@@ -298,12 +302,14 @@ function rateOf(dosage: Dosage | undefined, dose: DoseReading, productText: stri
     const d = num(ratio.denominator?.value);
     const nu = unitOf(ratio.numerator);
     const du = unitOf(ratio.denominator);
-    if (n === undefined || !d || !nu || !du || MASS_MG[nu] === undefined || HOURS_PER[du] === undefined) return { problem: 'rate ratio could not be read' };
-    return make((n * MASS_MG[nu]!) / (d * HOURS_PER[du]! * 60), 'rateQuantity');
+    const mgPer = lookup(MASS_MG, nu);
+    const hoursPer = lookup(HOURS_PER, du);
+    if (!n || !d || mgPer === undefined || hoursPer === undefined) return { problem: 'rate ratio could not be read' };
+    return make((n * mgPer) / (d * hoursPer * 60), 'rateQuantity');
   }
   const repeat = dosage?.timing?.repeat;
   const duration = num(repeat?.duration);
-  const durationHours = duration !== undefined && repeat?.durationUnit ? HOURS_PER[repeat.durationUnit] : undefined;
+  const durationHours = duration !== undefined ? lookup(HOURS_PER, repeat?.durationUnit) : undefined;
   if (duration && durationHours !== undefined) {
     if (!dose.ok) return { problem: 'duration stated but the dose could not be read' };
     return make(dose.saltMg / (duration * durationHours * 60), 'duration');
@@ -322,7 +328,15 @@ interface Frequency {
   treatmentDays?: number;
 }
 
+/** A schedule with more doses than can be counted (frequency 1e308 per 1e-300 s, count 1e308) is not read. */
 function frequencyOf(order: MedicationRequest, dosage: Dosage | undefined, route: OrderRoute): Frequency {
+  const read = scheduleOf(order, dosage, route);
+  const countable = (n: number | undefined) => n === undefined || (Number.isFinite(n) && n <= Number.MAX_SAFE_INTEGER);
+  if (countable(read.perDay) && countable(read.in24h) && countable(read.in48h)) return read;
+  return { ...(read.treatmentDays !== undefined ? { treatmentDays: read.treatmentDays } : {}), problem: 'frequency could not be read' };
+}
+
+function scheduleOf(order: MedicationRequest, dosage: Dosage | undefined, route: OrderRoute): Frequency {
   const timing: Timing | undefined = dosage?.timing;
   const repeat = timing?.repeat;
   const count = num(repeat?.count);
@@ -338,14 +352,14 @@ function frequencyOf(order: MedicationRequest, dosage: Dosage | undefined, route
   const supply = order.dispenseRequest?.expectedSupplyDuration;
   const supplyHours = hoursOf(supply);
   if (out.treatmentDays === undefined && supply && num(supply.value) !== undefined && supplyHours !== undefined) out.treatmentDays = (supply.value! * supplyHours) / 24;
-  const durationHours = num(repeat?.duration) !== undefined && repeat?.durationUnit ? repeat.duration! * (HOURS_PER[repeat.durationUnit] ?? 0) : 0;
+  const durationHours = num(repeat?.duration) !== undefined ? repeat!.duration! * (lookup(HOURS_PER, repeat!.durationUnit) ?? 0) : 0;
   // One infusion running longer than the stated bounds still counts its own length.
   if (durationHours / 24 > (out.treatmentDays ?? 0)) out.treatmentDays = durationHours / 24;
 
   let periodHours: number | undefined;
   let frequency: number | undefined;
   if (repeat && (repeat.period !== undefined || repeat.frequency !== undefined)) {
-    const unitHours = HOURS_PER[repeat.periodUnit ?? 'd'];
+    const unitHours = lookup(HOURS_PER, repeat.periodUnit ?? 'd');
     // An absent frequency or period means 1 (FHIR Timing); a present one that is not a number is not guessed.
     const stated = (v: unknown) => (v === undefined ? 1 : num(v));
     frequency = stated(repeat.frequency);
@@ -358,9 +372,9 @@ function frequencyOf(order: MedicationRequest, dosage: Dosage | undefined, route
   } else {
     // Coded (GTSAbbreviation), else the code's text as EHRs with local frequency codes send it ("BID", "b.i.d.").
     const candidates = [...asArray(timing?.code?.coding).filter(isRecord).map((c) => str(c.code)), str(timing?.code?.text)?.slice(0, 20)];
-    const code = candidates.map((c) => c?.toUpperCase().replace(/[\s.]/g, '')).find((c) => c && TIMING_CODES[c] !== undefined);
+    const code = candidates.map((c) => c?.toUpperCase().replace(/[\s.]/g, '')).find((c) => lookup(TIMING_CODES, c) !== undefined);
     if (code) {
-      frequency = TIMING_CODES[code]!;
+      frequency = lookup(TIMING_CODES, code)!;
       periodHours = 24;
     }
   }
@@ -454,5 +468,3 @@ export function readActiveMagnesiumOrders(resources: Resource[], patientId: stri
   }
   return out;
 }
-
-export type DraftBundle = Pick<Bundle, 'entry'>;

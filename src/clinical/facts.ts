@@ -539,7 +539,8 @@ function readAdministrations(administrations: Rec[], medicationsById: Map<string
     const routeWords = dosage ? conceptTexts(dosage.route).join(' ').toLowerCase() : '';
     if (routeCodes.includes(ROUTES.oral.code) || /\boral\b|\bby mouth\b/.test(routeWords)) continue;
     const dose = dosage && isRecord(dosage.dose) ? dosage.dose : undefined;
-    const doseText = dose && typeof dose.value === 'number' && Number.isFinite(dose.value) ? `${dose.value} ${str(dose.unit) ?? str(dose.code) ?? ''}`.trim().slice(0, 20) : undefined;
+    // A dose that is not a positive number is not quoted (never guessed); the administration still counts.
+    const doseText = dose && typeof dose.value === 'number' && Number.isFinite(dose.value) && dose.value > 0 ? `${dose.value} ${str(dose.unit) ?? str(dose.code) ?? ''}`.trim().slice(0, 20) : undefined;
     out.push({ display: (texts[0] ?? 'magnesium sulfate').slice(0, 120), effective, started, ...(doseText ? { doseText } : {}) });
   }
   return out.sort((x, y) => y.effective.getTime() - x.effective.getTime());

@@ -65,6 +65,38 @@ describe('doses, rates and frequencies', () => {
     expect(read(draft)!.dose).toEqual({ ok: false, problem });
   });
 
+  test.each(['constructor', '__proto__', 'toString', 'hasOwnProperty'])('never guessed: a unit named like an object property ("%s")', (unit) => {
+    const draft = ivDraft({ grams: 4 }) as any;
+    draft.dosageInstruction[0].doseAndRate = [{ doseQuantity: { value: 4, unit } }];
+    expect(read(draft)!.dose).toEqual({ ok: false, problem: `dose unit "${unit.toLowerCase()}" not recognised` });
+    draft.dosageInstruction[0].doseAndRate = [{ doseQuantity: { value: 4, code: 'g', system: UCUM_SYSTEM }, rateQuantity: { value: 1, unit } }];
+    expect(read(draft)!).toMatchObject({ rateProblem: `rate unit "${unit.toLowerCase()}" not recognised` });
+    expect(read(draft)!.rate).toBeUndefined();
+    draft.dosageInstruction[0].doseAndRate = [{ doseQuantity: { value: 4, code: 'g', system: UCUM_SYSTEM } }];
+    draft.dosageInstruction[0].timing = { repeat: { frequency: 2, period: 1, periodUnit: unit, duration: 1, durationUnit: unit } };
+    const order = read(draft)!;
+    expect(order.rate).toBeUndefined();
+    expect(order.rateProblem).toBe('no rate and no infusion duration stated');
+    expect(order.frequencyProblem).toBe('frequency could not be read');
+    expect(order.dosesPerDay).toBeUndefined();
+  });
+
+  test.each([
+    ['a dose beyond any number', { doseAndRate: [{ doseQuantity: { value: 1e308, code: 'g', system: UCUM_SYSTEM } }] }, { dose: { ok: false, problem: 'dose value could not be read' } }],
+    ['a zero rate', { doseAndRate: [{ doseQuantity: { value: 4, code: 'g', system: UCUM_SYSTEM }, rateQuantity: { value: 0, code: 'g/h', system: UCUM_SYSTEM } }] }, { rateProblem: 'rate without a value or unit' }],
+    ['a rate ratio with a zero numerator', { doseAndRate: [{ doseQuantity: { value: 4, code: 'g', system: UCUM_SYSTEM }, rateRatio: { numerator: { value: 0, code: 'g' }, denominator: { value: 1, code: 'h' } } }] }, { rateProblem: 'rate ratio could not be read' }],
+    ['more doses than can be counted', { timing: { repeat: { frequency: 1e308, period: 1e-300, periodUnit: 's', count: 1e308 } }, doseAndRate: [{ doseQuantity: { value: 4, code: 'g', system: UCUM_SYSTEM }, rateQuantity: { value: 1, code: 'g/h', system: UCUM_SYSTEM } }] }, { frequencyProblem: 'frequency could not be read', rate: { mgPerMinute: expect.closeTo(1000 / 60, 9) } }],
+    ['a one-off count beyond any number', { timing: { repeat: { count: 1e308 } }, doseAndRate: [{ doseQuantity: { value: 4, code: 'g', system: UCUM_SYSTEM }, rateQuantity: { value: 1, code: 'g/h', system: UCUM_SYSTEM } }] }, { frequencyProblem: 'frequency could not be read', rate: { mgPerMinute: expect.closeTo(1000 / 60, 9) } }],
+    ['a rate beyond any number', { doseAndRate: [{ doseQuantity: { value: 4, code: 'g', system: UCUM_SYSTEM }, rateQuantity: { value: 1e308, code: 'g/min', system: UCUM_SYSTEM } }] }, { rateProblem: 'rate could not be read' }],
+  ])('never guessed: %s', (_name, dosage, expected) => {
+    const draft = ivDraft({ grams: 4 }) as any;
+    draft.dosageInstruction[0] = { route: draft.dosageInstruction[0].route, ...dosage };
+    const order = read(draft)!;
+    expect(order).toMatchObject(expected);
+    if (!('rate' in expected)) expect(order.rate).toBeUndefined();
+    if ('frequencyProblem' in expected) expect(order.dosesIn24h).toBeUndefined();
+  });
+
   test('mmol and mEq doses, BID timing code, a bounds duration in "days" text', () => {
     const draft = sandboxDraft() as any;
     draft.dosageInstruction = [{ timing: { code: { coding: [{ code: 'BID' }] }, repeat: { boundsDuration: { value: 6, unit: 'days' } } }, doseAndRate: [{ doseQuantity: { value: 10, code: 'mmol', system: UCUM_SYSTEM } }] }];
