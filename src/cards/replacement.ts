@@ -567,15 +567,20 @@ function uninterpretableCard(a: UninterpretableAssessment, ctx: CardContext, uui
     ...(a.previous ? [`The previous result was ${previousText(a.previous, config)}; the latest one may differ.`] : []),
     'Units and values are never guessed, so no classification or dose is given. Verify the result in the lab system, or order a repeat serum magnesium.',
   ];
+  return recheckOnlyCard(a, ctx, uuid, summary, lines, 'Latest magnesium result could not be read', 'uninterpretable');
+}
+
+/** A card that gives no dose, only a repeat serum magnesium (unreadable or future-dated latest result). */
+function recheckOnlyCard(a: { indicator: Card['indicator']; ruleIds: string[] }, ctx: CardContext, uuid: () => string, summary: string, lines: string[], note: string, kind: string): Card {
   return {
     uuid: uuid(),
     summary,
     indicator: a.indicator,
     detail: lines.join('\n'),
     source: source(),
-    ...repeatMagnesium(ctx, uuid, 'Latest magnesium result could not be read'),
+    ...repeatMagnesium(ctx, uuid, note),
     overrideReasons,
-    extension: extension(config, a.ruleIds, { kind: 'uninterpretable', severity: 'none', route: 'none' }),
+    extension: extension(ctx.config, a.ruleIds, { kind, severity: 'none', route: 'none' }),
   };
 }
 
@@ -586,16 +591,7 @@ function futureCard(a: FutureOnlyAssessment, ctx: CardContext, uuid: () => strin
     ...noticeLines({ future: a.future }, config).map((l) => l.replace(/^> /, '')),
     ...(a.previous ? [`The latest usable result was ${previousText(a.previous, config)}.`] : ['No other magnesium result could be used.']),
   ];
-  return {
-    uuid: uuid(),
-    summary,
-    indicator: a.indicator,
-    detail: lines.join('\n'),
-    source: source(),
-    ...repeatMagnesium(ctx, uuid, 'Magnesium result dated in the future'),
-    overrideReasons,
-    extension: extension(config, a.ruleIds, { kind: 'future-result', severity: 'none', route: 'none' }),
-  };
+  return recheckOnlyCard(a, ctx, uuid, summary, lines, 'Magnesium result dated in the future', 'future-result');
 }
 
 function potassiumCard(a: PotassiumAssessment, ctx: CardContext, uuid: () => string): Card {
