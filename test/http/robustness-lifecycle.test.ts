@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hookRequest, observation, ROOT } from '../helpers';
+import { startService } from '../service-process';
 
 /**
  * The real process (src/server.ts): slow clients are cut off, SIGTERM drains in-flight requests
@@ -13,31 +14,6 @@ import { hookRequest, observation, ROOT } from '../helpers';
 // Each test starts a real process from the TypeScript sources (a few seconds each).
 jest.setTimeout(60_000);
 
-interface Running {
-  child: ChildProcess;
-  base: string;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function startService(env: Record<string, string>): Promise<Running> {
-  const child = spawn(process.execPath, ['-r', join(ROOT, 'test', 'fixtures', 'ts-register.js'), join(ROOT, 'src', 'server.ts')], {
-    env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      out += String(chunk);
-      const match = /Discovery: (http:\/\/[^\s]+)\/cds-services/.exec(out);
-      if (match) resolve({ child, base: match[1]!, output: () => out, exited });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    void exited.then((code) => reject(new Error(`service exited (${code}) before listening:\n${out}`)));
-  });
-}
 
 async function fhirServer(delayMs: number): Promise<{ url: string; requested: Promise<void>; close: () => Promise<void> }> {
   let markRequested: () => void = () => {};

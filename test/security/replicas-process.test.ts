@@ -1,8 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
 import type { KeyLike } from 'jose';
-import { ROOT } from '../helpers';
+import { freePort, startService as startProcess, type RunningService } from '../service-process';
 import { startPostgres, type PostgresHandle } from '../feedback/postgres-harness';
 import { DEVELOPMENT_PROFILE, mint, sandboxPrivateKey } from './tokens';
 
@@ -12,46 +9,11 @@ import { DEVELOPMENT_PROFILE, mint, sandboxPrivateKey } from './tokens';
  */
 jest.setTimeout(90_000);
 
-interface Running {
-  child: ChildProcess;
-  base: string;
-  exited: Promise<number | null>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function startService(env: Record<string, string>): Promise<Running> {
-  const child = spawn(process.execPath, ['-r', join(ROOT, 'test', 'fixtures', 'ts-register.js'), join(ROOT, 'src', 'server.ts')], {
-    env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      out += String(chunk);
-      const match = /Discovery: (http:\/\/[^\s]+)\/cds-services/.exec(out);
-      if (match) resolve({ child, base: match[1]!, exited });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    void exited.then((code) => reject(new Error(`service exited (${code}) before listening:\n${out}`)));
-  });
-}
 
 let pg: PostgresHandle;
 let key: KeyLike;
-const running: Running[] = [];
+const running: RunningService[] = [];
+const startService = (env: Record<string, string>) => startProcess(env, 'warn');
 
 beforeAll(async () => {
   pg = await startPostgres();
