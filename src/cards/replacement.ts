@@ -42,10 +42,10 @@ export interface CardContext extends OrderContext {
   uuid?: () => string;
 }
 
-const NOT_CHECKED: Record<string, string> = {
-  conditions: 'active conditions could not be obtained from the EHR, so symptoms, dialysis or CKD stage and pregnancy were not checked',
-  medications: 'active medication orders could not be obtained from the EHR, so medication causes and existing magnesium orders were not checked',
-  administrations: 'magnesium administrations could not be obtained from the EHR, so a dose given in the last 24 h was not checked',
+const NOT_CHECKED: Record<string, (config: RuleConfig) => string> = {
+  conditions: () => 'active conditions could not be obtained from the EHR, so symptoms, dialysis or CKD stage and pregnancy were not checked',
+  medications: () => 'active medication orders could not be obtained from the EHR, so medication causes and existing magnesium orders were not checked',
+  administrations: (config) => `magnesium administrations could not be obtained from the EHR, so a dose given in the last ${config.administrations.windowHours} h was not checked`,
 };
 
 const TREAT_THE_CAUSE = 'Treat the cause';
@@ -60,7 +60,7 @@ function withinBudget(lines: string[], config: RuleConfig): string {
 function notCheckedNotes(ctx: CardContext, dosing: boolean): string[] {
   return (ctx.unavailable ?? [])
     .filter((key) => NOT_CHECKED[key] && (key !== 'administrations' || dosing))
-    .map((key) => `> **Not checked**: ${NOT_CHECKED[key]}.`);
+    .map((key) => `> **Not checked**: ${NOT_CHECKED[key]!(ctx.config)}.`);
 }
 
 /** R-ORD-2 fired when its "administrations were not checked" note is on a dosing card. */

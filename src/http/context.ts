@@ -1,4 +1,4 @@
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { AppConfig } from '../config';
 import { CdsError } from '../cds/errors';
 import type { FactIndex } from '../clinical/facts';
@@ -55,4 +55,12 @@ export function findService(ctx: AppContext, id: string): RegisteredService {
   const service = ctx.registry.get(id);
   if (!service) throw new CdsError('CDS_UNKNOWN_SERVICE', `No CDS service "${id.slice(0, 80)}" here; see GET /cds-services.`);
   return service;
+}
+
+/** The start every service route shares: the service named in the path, its log line, its JSON body. */
+export function serviceCall(ctx: AppContext, req: Request, res: Response): { service: RegisteredService; call: CallLog; body: Record<string, unknown> } {
+  const service = findService(ctx, req.params.id as string);
+  const call = res.locals.call as CallLog;
+  call.serviceId = service.definition.id;
+  return { service, call, body: requireJsonObject(req) };
 }

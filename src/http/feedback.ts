@@ -4,7 +4,7 @@ import { CdsError } from '../cds/errors';
 import { feedbackRequestSchema } from '../cds/schemas';
 import { FeedbackRefusedError, toFeedbackRecord, type FeedbackOutcome } from '../feedback/store';
 import { validationError } from '../services/invoke';
-import { findService, requireJsonObject, type AppContext, type CallLog } from './context';
+import { serviceCall, type AppContext } from './context';
 
 /** Feedback: https://cds-hooks.hl7.org/2.0/#feedback — acknowledged only once stored. */
 export function feedbackRoutes(ctx: AppContext, json: RequestHandler): Router {
@@ -19,10 +19,7 @@ export function feedbackRoutes(ctx: AppContext, json: RequestHandler): Router {
   const router = Router();
   router.post('/cds-services/:id/feedback', ctx.auth('feedback'), json, async (req, res, next) => {
     try {
-      const service = findService(ctx, req.params.id as string);
-      const call = res.locals.call as CallLog;
-      call.serviceId = service.definition.id;
-      const body = requireJsonObject(req);
+      const { service, call, body } = serviceCall(ctx, req, res);
       const parsed = feedbackRequestSchema.safeParse(body);
       if (!parsed.success) throw validationError('Invalid feedback', parsed.error.issues);
       const received = now();

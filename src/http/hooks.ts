@@ -7,7 +7,7 @@ import { fetchGuardsWithMetrics } from '../fhir/guards';
 import type { Logger } from '../logging';
 import { invokeService } from '../services/invoke';
 import type { ServiceDeps, ServiceResult } from '../services/types';
-import { findService, requireJsonObject, type AppContext, type CallLog } from './context';
+import { serviceCall, type AppContext } from './context';
 
 const INDICATOR_ORDER = ['info', 'warning', 'critical'];
 
@@ -37,10 +37,7 @@ export function hookRoutes(ctx: AppContext, json: RequestHandler): Router {
   const router = Router();
   router.post('/cds-services/:id', ctx.auth('service'), json, async (req, res, next) => {
     try {
-      const service = findService(ctx, req.params.id as string);
-      const call = res.locals.call as CallLog;
-      call.serviceId = service.definition.id;
-      const body = requireJsonObject(req);
+      const { service, call, body } = serviceCall(ctx, req, res);
       if (typeof body.hookInstance === 'string') call.hookInstance = body.hookInstance.slice(0, 100);
       const serviceDeps: ServiceDeps = {
         rules,

@@ -158,3 +158,15 @@ describe('POST /cds-services/hypomagnesemia: request validation (CH-14..CH-20)',
     }
   });
 });
+
+describe('administrations not checked (R-ORD-2)', () => {
+  test('the note names the configured administration window, not a fixed 24 h', async () => {
+    const { app } = testApp({ rules: { administrations: { windowHours: 12 } } });
+    const body = hookRequest({ observations: [observation({ code: '19123-9', value: 1.0, unit: 'mg/dL' })], omit: ['administrations'] });
+    const res = await request(app).post('/cds-services/hypomagnesemia').send(body);
+    expect(res.status).toBe(200);
+    const detail = expectValidCdsResponse(res.body).cards[0]!.detail ?? '';
+    expect(detail).toContain('a dose given in the last 12 h was not checked');
+    expect(detail).not.toContain('last 24 h');
+  });
+});
