@@ -25,13 +25,13 @@ function draftsToCheck(context: OrderContext, rules: RuleConfig): { drafts: Magn
 }
 
 function orderCheckService<C extends OrderContext>(hook: string, contextSchema: z.ZodType<C>) {
-  return pipelineService<C>({
+  return pipelineService<C, ReturnType<typeof draftsToCheck>>({
     hook,
     contextSchema,
     requiredPrefetch: ['patient', 'observations'],
-    withoutData: (context, deps) => (draftsToCheck(context, deps.rules).checked.size === 0 ? NOTHING : undefined),
-    evaluate({ context, data, facts, unavailable, now, deps }) {
-      const { drafts, checked } = draftsToCheck(context, deps.rules);
+    prepare: (context, deps) => draftsToCheck(context, deps.rules),
+    withoutData: ({ checked }) => (checked.size === 0 ? NOTHING : undefined),
+    evaluate({ context, prepared: { drafts, checked }, data, facts, unavailable, now, deps }) {
       const references = new Set(drafts.map((d) => d.reference).filter((r): r is string => r !== undefined));
       const active = readActiveMagnesiumOrders(data.resources, context.patientId, references, deps.rules);
       const assessment = assessOrders({ facts, drafts, checked, active }, deps.rules, now);

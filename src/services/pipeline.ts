@@ -22,8 +22,10 @@ export interface Evaluation {
   ruleIdsByCard?: Record<string, string[]>;
 }
 
-export interface PipelineInput<C> {
+export interface PipelineInput<C, P> {
   context: C;
+  /** What `prepare` read from the context (undefined when the service has no `prepare`). */
+  prepared: P;
   request: HookRequest;
   data: GatheredData;
   facts: PatientFacts;
@@ -33,17 +35,19 @@ export interface PipelineInput<C> {
   deps: ServiceDeps;
 }
 
-export interface HookPipeline<C extends { patientId: string }> {
+export interface HookPipeline<C extends { patientId: string }, P = undefined> {
   /** Names the hook in error messages ("Invalid order-sign context"). */
   hook: string;
   contextSchema: z.ZodType<C>;
   requiredPrefetch: readonly string[];
+  /** Reads the context once (e.g. the draft orders) for `withoutData` and `evaluate`. */
+  prepare?(context: C, deps: ServiceDeps): P;
   /** An answer that needs no patient data (e.g. nothing to check): no prefetch is read or fetched. */
-  withoutData?(context: C, deps: ServiceDeps): Evaluation | undefined;
-  evaluate(input: PipelineInput<C>): Evaluation;
+  withoutData?(prepared: P): Evaluation | undefined;
+  evaluate(input: PipelineInput<C, P>): Evaluation;
 }
 
-export function pipelineService<C extends { patientId: string }>(pipeline: HookPipeline<C>): ServiceHandler {
+export function pipelineService<C extends { patientId: string }, P = undefined>(pipeline: HookPipeline<C, P>): ServiceHandler {
   return {
     requiredPrefetch: pipeline.requiredPrefetch,
     async evaluate(request, definition, deps) {
@@ -55,7 +59,8 @@ export function pipelineService<C extends { patientId: string }>(pipeline: HookP
         );
       }
       const context = parsed.data;
-      const early = pipeline.withoutData?.(context, deps);
+      const prepared = pipeline.prepare?.(context, deps) as P;
+      const early = pipeline.withoutData?.(prepared);
       if (early) return { response: { cards: early.cards }, provenance: {}, ruleIds: early.ruleIds, assessment: early.assessment };
       const now = deps.now();
       const data = await gatherData(request, {
@@ -68,7 +73,7 @@ export function pipelineService<C extends { patientId: string }>(pipeline: HookP
       const unavailable = Object.entries(data.provenance)
         .filter(([, p]) => p === 'failed')
         .map(([key]) => key);
-      const result = pipeline.evaluate({ context, request, data, facts, unavailable, now, deps });
+      const result = pipeline.evaluate({ context, prepared, request, data, facts, unavailable, now, deps });
       return {
         response: { cards: result.cards },
         provenance: data.provenance,
