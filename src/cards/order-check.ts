@@ -7,7 +7,7 @@ import type { RuleConfig } from '../rules/config';
 import type { OrderCheckAssessment, OrderFinding } from '../rules/order-check';
 import { premixedBagFor } from '../rules/shared/iv-dose';
 import { INDICATOR_RANK } from '../rules/shared/numbers';
-import { age, fitSummaryLength, list, md, num, valueWithConversion, when } from './format';
+import { age, fitSummaryLength, list, md, num, valueWithConversion, whenIn } from './format';
 import { labServiceRequest, type OrderContext } from './orders';
 import { correctedDraft, ivLevelDoseDraft, timesDaily } from './order-check-orders';
 
@@ -49,7 +49,7 @@ function magnesiumLine(a: OrderCheckAssessment, config: RuleConfig): string {
   const mg = a.magnesium;
   if (!mg) return 'No accepted serum magnesium result was found.';
   const fresh = mg.ageHours <= config.results.freshHours;
-  return `Latest serum magnesium: ${md(valueWithConversion(mg.result))}, drawn ${when(mg.result.effective)} (${age(mg.ageHours)})${fresh ? '' : `, older than ${config.results.freshHours} h`}.`;
+  return `Latest serum magnesium: ${md(valueWithConversion(mg.result))}, drawn ${whenIn(mg.result.effective, config.display.timeZone, mg.result.offset)} (${age(mg.ageHours)})${fresh ? '' : `, older than ${config.results.freshHours} h`}.`;
 }
 
 /** R-OS-1/2: what the slower order is: the same dose over longer, or the same infusion at 1 g/h. */

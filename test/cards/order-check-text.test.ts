@@ -45,3 +45,9 @@ test.each([
   const text = cardText(resources as unknown[], draft);
   for (const phrase of phrases) expect(text).toContain(phrase);
 });
+
+test("the magnesium line gives the draw time in the result's own offset, labelled, as patient-view cards do (R-TXT-1)", () => {
+  const offsetMg = { ...mg, effectiveDateTime: '2026-11-22T11:00:00+01:00' };
+  const text = cardText([{ resourceType: 'Patient', id: 'pat-1', gender: 'female', birthDate: '1960-05-01' }, offsetMg]);
+  expect(text).toContain('drawn 2026-11-22 11:00 UTC+01:00');
+});
