@@ -96,6 +96,13 @@ function nestingExceeds(value: unknown, limit: number): boolean {
  * The draft with the correction applied; every other member is kept as sent (empty members
  * dropped). Undefined when the draft is too deeply nested to copy (MAX_COPIED_DRAFT_DEPTH).
  */
+/** "1 capsule (400 mg)": a count of the draft's own dose unit with its strength, never a bare number. */
+export function unitDoses(order: MagnesiumOrder, count: number): string {
+  const form = /capsule/i.test(order.product) ? 'capsule' : 'tablet';
+  const strength = order.dose.ok && order.dose.tablets ? ` (${num(order.dose.tablets.strengthMg, 0)} mg)` : '';
+  return `${num(count)} ${form}${count === 1 ? '' : 's'}${strength}`;
+}
+
 export function correctedDraft(order: MagnesiumOrder, correction: Correction, config: RuleConfig): MedicationRequest | undefined {
   if (nestingExceeds(order.resource, MAX_COPIED_DRAFT_DEPTH)) return undefined;
   const resource = structuredClone(order.resource);
@@ -134,7 +141,7 @@ export function correctedDraft(order: MagnesiumOrder, correction: Correction, co
       dosage.doseAndRate = [{ doseQuantity: { ...(q ?? {}), value: correction.tabletsPerDose } }];
       Object.assign(repeat, { frequency: correction.dosesPerDay, period: 1, periodUnit: 'd' });
       delete repeat.frequencyMax;
-      dosage.text = `${order.product}: ${correction.tabletsPerDose} by mouth ${timesDaily(correction.dosesPerDay)} (≈ ${num(correction.mmolPerDay, 1)} mmol Mg/day)`;
+      dosage.text = `${order.product}: ${unitDoses(order, correction.tabletsPerDose)} by mouth ${timesDaily(correction.dosesPerDay)} (≈ ${num(correction.mmolPerDay, 1)} mmol Mg/day)`;
       break;
     }
   }

@@ -9,7 +9,7 @@ import { premixedBagFor } from '../rules/shared/iv-dose';
 import { INDICATOR_RANK } from '../rules/shared/numbers';
 import { age, fitSummaryLength, list, md, num, valueWithConversion, whenIn } from './format';
 import { labServiceRequest, type OrderContext } from './orders';
-import { correctedDraft, ivLevelDoseDraft, timesDaily } from './order-check-orders';
+import { correctedDraft, ivLevelDoseDraft, timesDaily, unitDoses } from './order-check-orders';
 
 /**
  * Order-check findings → CDS cards (R-OS-1 … R-OS-11). One card per finding; each names the draft
@@ -208,14 +208,14 @@ function suggestionsFor(f: OrderFinding, ctx: OrderCardContext, uuid: () => stri
   if (f.correction && ref && corrected) {
     const label =
       f.correction.kind === 'oral'
-        ? `Change to ${f.correction.tabletsPerDose} ${timesDaily(f.correction.dosesPerDay)} (≈ ${num(f.correction.mmolPerDay, 1)} mmol/day)`
+        ? `Change to ${unitDoses(f.order, f.correction.tabletsPerDose)} by mouth ${timesDaily(f.correction.dosesPerDay)} (≈ ${num(f.correction.mmolPerDay, 1)} mmol/day)`
         : f.correction.kind === 'iv-continuous-rate'
-          ? `Run the infusion at ${num(f.correction.gramsPerHour)} g/h`
+          ? `Run the IV infusion at ${num(f.correction.gramsPerHour)} g/h`
           : f.correction.kind === 'iv-rate'
-          ? `Give ${num(f.correction.grams)} g at ${num(f.correction.gramsPerHour)} g/h (over ${num(f.correction.hours)} h)`
+          ? `Give ${num(f.correction.grams)} g IV at ${num(f.correction.gramsPerHour)} g/h (over ${num(f.correction.hours)} h)`
           : f.correction.kind === 'iv-mg'
-            ? `Change to ${num(f.correction.mg, 0)} mg over ${num(f.correction.hours)} h`
-            : `Change to ${f.correction.dose.unit === 'mg' ? `${num(f.correction.dose.mg, 0)} mg` : `${num(f.correction.dose.grams)} g`} over ${num(f.correction.dose.infusionHours)} h`;
+            ? `Change to ${num(f.correction.mg, 0)} mg IV over ${num(f.correction.hours)} h`
+            : `Change to ${f.correction.dose.unit === 'mg' ? `${num(f.correction.dose.mg, 0)} mg` : `${num(f.correction.dose.grams)} g`} IV over ${num(f.correction.dose.infusionHours)} h`;
     out.push({
       label,
       uuid: uuid(),

@@ -51,3 +51,18 @@ test("the magnesium line gives the draw time in the result's own offset, labelle
   const text = cardText([{ resourceType: 'Patient', id: 'pat-1', gender: 'female', birthDate: '1960-05-01' }, offsetMg]);
   expect(text).toContain('drawn 2026-11-22 11:00 UTC+01:00');
 });
+
+test('a suggested dose names its unit and route: "1 capsule (400 mg) by mouth", "g IV"', () => {
+  const facts = extractFacts([{ resourceType: 'Patient', id: 'pat-1', gender: 'female', birthDate: '1960-05-01' }, observation({ code: '19123-9', value: 1.5, unit: 'mg/dL', hoursAgo: 2 })] as unknown as Resource[], 'pat-1', buildFactIndex(buildRuleConfig({})), CASES_NOW);
+  const defaults = buildRuleConfig({});
+  const labels = (draft: unknown) => {
+    const drafts = readDraftOrders(bundle([draft]) as { entry: Array<{ resource: unknown }> }, defaults);
+    const assessment = assessOrders({ facts, drafts, checked: new Set(drafts.map((d) => d.position)), active: [] }, defaults, CASES_NOW);
+    const { cards } = buildOrderCards(assessment, { config: defaults, patientId: 'pat-1', now: CASES_NOW, unavailable: [] });
+    return cards.flatMap((c) => (c.suggestions ?? []).map((s) => s.label));
+  };
+  expect(labels(sandboxDraft({ pills: 3, frequency: 3 }))).toContain('Change to 1 capsule (400 mg) by mouth twice daily (≈ 19.8 mmol/day)');
+  const ivLabels = labels(ivDraft({ grams: 4, hours: 0.25 }));
+  expect(ivLabels).toContain('Give 4 g IV at 1 g/h (over 4 h)');
+  for (const label of ivLabels.filter((l) => /^(Give|Change to|Run)/.test(l))) expect(label).toMatch(/ g IV | mg IV |IV infusion/);
+});
