@@ -61,6 +61,41 @@ describe('FHIR dates', () => {
     );
   });
 
+  test('agrees with the regex and Date.parse reading on near-miss texts (one character changed, cut or added)', () => {
+    // The reading the hand-written parser replaced (issue 15): grammar by regex, calendar by hand, value by Date.parse.
+    const grammar = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+    const reference = (text: string): number | undefined => {
+      if (!grammar.test(text)) return undefined;
+      const year = Number(text.slice(0, 4));
+      const month = Number(text.slice(5, 7));
+      const day = Number(text.slice(8, 10));
+      const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+      const lastDay = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+      if (lastDay === undefined || day > lastDay) return undefined;
+      if (text.length > 10 && text.slice(11, 13) === '24') return undefined;
+      const ms = Date.parse(text.length === 10 ? `${text}T00:00:00Z` : text);
+      return Number.isFinite(ms) ? ms : undefined;
+    };
+    const seeds = ['2024-02-29T23:59:59.999+14:00', '1999-12-31T00:00Z', '0004-02-29', '2026-11-22T10:00:00.5-09:30', '2100-02-28T12:30:45Z'];
+    const alphabet = '0123456789-+:.TZ x9';
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...seeds),
+        fc.array(fc.tuple(fc.nat(40), fc.constantFrom('set', 'cut', 'add'), fc.nat(alphabet.length - 1)), { minLength: 1, maxLength: 3 }),
+        (seed, edits) => {
+          let text = seed;
+          for (const [position, kind, letter] of edits) {
+            const at = position % (text.length + 1);
+            const char = alphabet[letter]!;
+            text = kind === 'cut' ? text.slice(0, at) + text.slice(at + 1) : kind === 'add' ? text.slice(0, at) + char + text.slice(at) : text.slice(0, at) + char + text.slice(at + 1);
+          }
+          expect([text, parseFhirDateTime(text)?.getTime()]).toEqual([text, reference(text)]);
+        },
+      ),
+      { numRuns: 20_000 },
+    );
+  });
+
   test('age in whole years, youngest possible for partial dates', () => {
     const now = new Date('2026-11-22T12:00:00Z');
     expect(ageInYears('2008-11-22', now)).toBe(18);
