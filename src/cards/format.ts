@@ -60,6 +60,22 @@ function zoneFormatter(zone: string): Intl.DateTimeFormat {
 
 /** RxNorm names in prose: "magnesium oxide 400 MG Oral Tablet" → "magnesium oxide 400 mg tablet" (R-TXT-1). */
 export function prose(name: string): string {
+  if (name.length > PROSE_CACHE_MAX_LENGTH) return proseOf(name);
+  let text = proseCache.get(name);
+  if (text === undefined) {
+    // Drug names repeat across calls (the same orders, the configured products): three regexes once per name.
+    if (proseCache.size >= PROSE_CACHE_MAX) proseCache.clear();
+    text = proseOf(name);
+    proseCache.set(name, text);
+  }
+  return text;
+}
+
+const PROSE_CACHE_MAX = 1_000;
+const PROSE_CACHE_MAX_LENGTH = 200;
+const proseCache = new Map<string, string>();
+
+function proseOf(name: string): string {
   return name
     .replace(/\b(MG|ML|GM|MEQ)\b/g, (u) => (u === 'GM' ? 'g' : u === 'MEQ' ? 'mEq' : u.toLowerCase()))
     .replace(/\bOral (Tablet|Capsule)\b/g, (_m, form: string) => form.toLowerCase())
