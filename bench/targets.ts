@@ -1,9 +1,10 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerSpec } from './child';
 import { PATIENT_VIEW_PATH } from './generate-bodies';
 
-/** The servers measured side by side. The service runs from the build, as in production. */
+/** The servers measured side by side. The service runs from the build with `npm start`'s node flags, as in production. */
 export type TargetId = 'bare' | 'express' | 'service' | 'service-info';
 
 export interface Target {
@@ -14,8 +15,17 @@ export interface Target {
   spec: ServerSpec;
 }
 
-export const REPO_ROOT = join(__dirname, '..', '..');
+/** The repository root, from dist/bench/ (the built harness) or bench/ (its sources, under jest). */
+export const REPO_ROOT = existsSync(join(__dirname, '..', 'package.json')) ? join(__dirname, '..') : join(__dirname, '..', '..');
 export const SERVICE_SCRIPT = join(REPO_ROOT, 'dist', 'server.js');
+
+/** The node flags `npm start` runs the service with (package.json is their one home; the Dockerfile repeats them). */
+export function startFlags(startScript: string): string[] {
+  const words = startScript.trim().split(/\s+/);
+  if (words[0] !== 'node' || words.at(-1) !== 'dist/server.js') throw new Error(`unexpected start script: ${startScript}`);
+  return words.slice(1, -1);
+}
+export const SERVICE_NODE_FLAGS = startFlags((JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start);
 /** The patient-view service; each generated body names the path it is POSTed to. */
 export const HOOK_PATH = PATIENT_VIEW_PATH;
 
@@ -46,12 +56,12 @@ export const TARGETS: readonly Target[] = [
     id: 'service',
     label: 'service (LOG_LEVEL=warn)',
     isService: true,
-    spec: { script: SERVICE_SCRIPT, env: serviceEnv('warn'), readyPath: '/healthz' },
+    spec: { script: SERVICE_SCRIPT, env: serviceEnv('warn'), nodeFlags: SERVICE_NODE_FLAGS, readyPath: '/healthz' },
   },
   {
     id: 'service-info',
     label: 'service (LOG_LEVEL=info)',
     isService: true,
-    spec: { script: SERVICE_SCRIPT, env: serviceEnv('info'), readyPath: '/healthz' },
+    spec: { script: SERVICE_SCRIPT, env: serviceEnv('info'), nodeFlags: SERVICE_NODE_FLAGS, readyPath: '/healthz' },
   },
 ];

@@ -211,8 +211,11 @@ describe('Dockerfile', () => {
   });
 
   test('starts the entry point the build produces, with the files it reads at run time', () => {
-    const cmd = /^CMD \["node", "([^"]+)"\]/m.exec(runtime)?.[1];
-    expect(cmd).toBe('dist/server.js');
+    const cmd = /^CMD \[((?:"[^"]+",? ?)+)\]/m.exec(runtime)?.[1];
+    // The image runs the service exactly as `npm start` does (same node flags: the heap cap).
+    const start = (JSON.parse(read('package.json')) as { scripts: { start: string } }).scripts.start;
+    expect(cmd && JSON.parse(`[${cmd}]`).join(' ')).toBe(start);
+    expect(start).toMatch(/^node (--[a-z-]+=\d+ )*dist\/server\.js$/);
     const build = JSON.parse(read('tsconfig.build.json'));
     expect(build.compilerOptions).toMatchObject({ rootDir: 'src', outDir: 'dist' });
     expect(existsSync(join(ROOT, 'src', 'server.ts'))).toBe(true);

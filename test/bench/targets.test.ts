@@ -1,0 +1,17 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startFlags } from '../../bench/targets';
+import { ROOT } from '../helpers';
+
+describe('bench runs the service as npm start does', () => {
+  test('the node flags come from the start script (the heap cap among them)', () => {
+    const start = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+    expect(startFlags(start)).toEqual(expect.arrayContaining([expect.stringMatching(/^--max-old-space-size=\d+$/)]));
+    expect(startFlags('node dist/server.js')).toEqual([]);
+  });
+
+  test('a start script of another shape is refused, not half read', () => {
+    expect(() => startFlags('tsx src/server.ts')).toThrow(/unexpected start script/);
+    expect(() => startFlags('node --inspect dist/cli.js')).toThrow(/unexpected start script/);
+  });
+});
