@@ -105,7 +105,8 @@ export function unitDoses(order: MagnesiumOrder, count: number): string {
 
 export function correctedDraft(order: MagnesiumOrder, correction: Correction, config: RuleConfig): MedicationRequest | undefined {
   if (nestingExceeds(order.resource, MAX_COPIED_DRAFT_DEPTH)) return undefined;
-  const resource = structuredClone(order.resource);
+  // The draft arrived as JSON, so a JSON round trip copies it exactly (and faster than structuredClone).
+  const resource = JSON.parse(JSON.stringify(order.resource)) as MedicationRequest;
   const dosage: Dosage = { ...(resource.dosageInstruction?.[0] ?? {}) };
   let repeat: Repeat = { ...(dosage.timing?.repeat ?? {}) };
   switch (correction.kind) {
