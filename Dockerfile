@@ -38,6 +38,6 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=15s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # node as PID 1 receives SIGTERM directly: the service drains requests and flushes the feedback queue.
-# The heap cap is the same as `npm start`'s (docs/operations.md, "Memory"): with a cap below 2 GB V8
+# The heap cap is the same as `npm start`'s (docs/operations.md, "Memory, measured"): with a cap below 2 GB V8
 # lets the old generation grow to about 1.6 × the live heap between collections instead of 4 ×.
 CMD ["node", "--max-old-space-size=1024", "dist/server.js"]

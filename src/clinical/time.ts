@@ -32,7 +32,7 @@ function fhirDateTimeMs(text: string): number | undefined {
   if (century < 0 || yy < 0 || month < 1 || month > 12 || day < 1) return undefined;
   const year = century * 100 + yy;
   // Date.parse would roll 2026-02-30 over into March; FHIR has no such day.
-  if (day > (month === 2 ? (isLeapYear(year) ? 29 : 28) : DAYS_IN_MONTH[month - 1]!)) return undefined;
+  if (day > daysInMonth(year, month)) return undefined;
   const dayMs = daysFromCivil(year, month, day) * DAY_MS;
   if (length === 10) return dayMs;
 
@@ -71,8 +71,6 @@ function fhirDateTimeMs(text: string): number | undefined {
   return dayMs + ((hour * 60 + minute - offsetMinutes) * 60 + second) * 1000 + millis;
 }
 
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-const isLeapYear = (year: number) => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 
 /** Days since 1970-01-01 of a proleptic Gregorian date (no Date.UTC: it maps years 0–99 to 1900–1999). */
 function daysFromCivil(year: number, month: number, day: number): number {
@@ -122,8 +120,12 @@ export function ageInDaysAndMonths(birthDate: unknown, now: Date): { days: numbe
   return { days, months: Math.max(0, months) };
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const isLeapYear = (year: number) => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+
+/** Days in a month (1–12) of the proleptic Gregorian calendar, years 0–99 included (Date.UTC maps those to 1900–1999). */
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return month === 2 && isLeapYear(year) ? 29 : DAYS_IN_MONTH[month - 1]!;
 }
 
 export const HOUR_MS = 3_600_000;
