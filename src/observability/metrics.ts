@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { FhirCallObservation } from '../fhir/client';
 import type { StoreObserver, StoreOperation } from '../feedback/queue';
+import { DeferredCounter } from './deferred-counter';
 
 /**
  * Prometheus metrics of one app instance, in its own registry (tests build several apps).
@@ -93,13 +94,14 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): AppMe
     buckets: HOOK_DURATION_BUCKETS,
     registers: [registry],
   });
-  const cards = new Counter({
+  // Counted several times per hook call: summed in a Map and added up at scrape time.
+  const cards = new DeferredCounter({
     name: 'cds_cards_total',
     help: 'Cards issued by indicator and rule ID (a card from several rules counts under each)',
     labelNames: ['indicator', 'rule'] as const,
     registers: [registry],
   });
-  const prefetch = new Counter({
+  const prefetch = new DeferredCounter({
     name: 'cds_prefetch_keys_total',
     help: 'Prefetch keys by where their data came from: supplied by the client, fetched from fhirServer, null, or failed',
     labelNames: ['key', 'provenance'] as const,
@@ -159,10 +161,10 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): AppMe
       hookDuration.observe({ service }, seconds);
     },
     card(indicator, ruleIds) {
-      for (const rule of ruleIds.length > 0 ? ruleIds : ['(none)']) cards.inc({ indicator, rule });
+      for (const rule of ruleIds.length > 0 ? ruleIds : ['(none)']) cards.inc(`${indicator}\u0000${rule}`, { indicator, rule });
     },
     prefetch(provenance) {
-      for (const [key, source] of Object.entries(provenance)) prefetch.inc({ key, provenance: PROVENANCE_LABEL[source] ?? source });
+      for (const [key, source] of Object.entries(provenance)) prefetch.inc(`${key}\u0000${source}`, { key, provenance: PROVENANCE_LABEL[source] ?? source });
     },
     fhirCall({ seconds, outcome }) {
       fhirDuration.observe({ outcome }, seconds);
