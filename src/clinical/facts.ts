@@ -367,6 +367,10 @@ function codingsOf(values: unknown[]): Array<{ system?: string; code?: string }>
   return values.filter(isRecord).map((c) => ({ system: str(c.system), code: str(c.code) }));
 }
 
+/** A condition's texts in lower case, without those that negate or historicise it ("not pregnant"). */
+const activeTexts = (texts: string[]): string[] => texts.map((t) => t.toLowerCase()).filter((t) => !NOT_ACTIVE_TEXT.test(t));
+
+/** `texts` come through `activeTexts`, once per condition for all the sets it is matched against. */
 function matchConcept(set: CompiledConceptSet, codings: Array<{ system?: string; code?: string }>, texts: string[]): string | undefined {
   let coded = false;
   for (const { system, code } of codings) {
@@ -385,8 +389,7 @@ function matchConcept(set: CompiledConceptSet, codings: Array<{ system?: string;
   // that negates or historicises the finding ("not pregnant", "history of seizure") never matches.
   // Renal sets are the exception: dialysis coded only locally (or with an unknown code) still counts.
   if (coded && !set.textWhenCoded) return undefined;
-  const lower = texts.map((t) => t.toLowerCase()).filter((t) => !NOT_ACTIVE_TEXT.test(t));
-  return set.text.some((phrase) => lower.some((t) => t.includes(phrase))) ? 'text' : undefined;
+  return set.text.some((phrase) => texts.some((t) => t.includes(phrase))) ? 'text' : undefined;
 }
 
 function isActiveCondition(resource: Rec): boolean {
@@ -399,23 +402,24 @@ function isActiveCondition(resource: Rec): boolean {
 
 function readConditions(conditions: Rec[], index: FactIndex): Required<PatientFacts['conditions']> {
   const out: Required<PatientFacts['conditions']> = { symptomatic: [], pregnancy: [], renal: [], severeRenal: [], emergency: [], gi: [], cardiac: [] };
+  const sets = [
+    ['symptomatic', index.symptom],
+    ['pregnancy', index.pregnancy],
+    ['renal', index.renal],
+    ['severeRenal', index.severeRenal],
+    ['emergency', index.emergency],
+    ['gi', index.gi],
+    ['cardiac', index.cardiac],
+  ] as const;
   for (const resource of conditions) {
     if (!isActiveCondition(resource)) continue;
     const codings = codingsOf(conceptCodings(resource.code));
     const texts = conceptTexts(resource.code);
+    const active = activeTexts(texts);
     const display = (texts[0] ?? codings.find((c) => c.code)?.code ?? 'condition').slice(0, 120);
     const found: Partial<Record<keyof PatientFacts['conditions'], string>> = {};
-    const sets = [
-      ['symptomatic', index.symptom],
-      ['pregnancy', index.pregnancy],
-      ['renal', index.renal],
-      ['severeRenal', index.severeRenal],
-      ['emergency', index.emergency],
-      ['gi', index.gi],
-      ['cardiac', index.cardiac],
-    ] as const;
     for (const [key, set] of sets) {
-      const code = matchConcept(set, codings, texts);
+      const code = matchConcept(set, codings, active);
       if (code) found[key] = code;
     }
     // A severe renal condition is a renal condition; an emergency rhythm is a symptom.
