@@ -1,7 +1,7 @@
 import type { Resource } from 'fhir/r4';
 import { ROUTES, SYSTEMS, type Analyte, type ConceptSet } from './codes';
 import { paths } from './paths';
-import { parseFhirDateTime } from './time';
+import { fhirDateTimeMillis, parseFhirDateTime } from './time';
 import { MAX_UNREADABLE_PER_ANALYTE, toCanonicalUnit, type UnitProblem } from '../fhir/quantity';
 import type { RuleConfig } from '../rules/config';
 import { ingredientOfProduct } from './medication-products';
@@ -226,14 +226,15 @@ function loincOf(resource: Rec, index: FactIndex): { code: string; analyte: Anal
   return undefined;
 }
 
-function effectiveOf(resource: Rec): Date | undefined {
+/** When the result was taken, in ms since 1970 (a Date is made only for the results kept). */
+function effectiveOf(resource: Rec): number | undefined {
   const period = isRecord(resource.effectivePeriod) ? resource.effectivePeriod : undefined;
   return (
-    parseFhirDateTime(resource.effectiveDateTime) ??
-    parseFhirDateTime(resource.effectiveInstant) ??
-    parseFhirDateTime(period?.end) ??
-    parseFhirDateTime(period?.start) ??
-    parseFhirDateTime(resource.issued)
+    fhirDateTimeMillis(resource.effectiveDateTime) ??
+    fhirDateTimeMillis(resource.effectiveInstant) ??
+    fhirDateTimeMillis(period?.end) ??
+    fhirDateTimeMillis(period?.start) ??
+    fhirDateTimeMillis(resource.issued)
   );
 }
 
@@ -241,7 +242,7 @@ interface Candidate {
   resource: Rec;
   loinc: string;
   status: string | undefined;
-  effective: Date | undefined;
+  effectiveMs: number | undefined;
 }
 
 /** The zone part of the dateTime the result was dated with, when it has one. */
@@ -255,7 +256,7 @@ function offsetOf(resource: Rec): string | undefined {
 type Reading = { ok: true; value: LabValue } | { ok: false; skipped: SkippedResult };
 
 function readQuantity(c: Candidate, analyte: Analyte, index: FactIndex): Reading {
-  const effective = c.effective!;
+  const effective = new Date(c.effectiveMs!);
   const base = { analyte, loinc: c.loinc, effective };
   const quantity = paths.valueQuantity(c.resource)[0];
   if (!isRecord(quantity) || quantity.value === undefined) {
@@ -304,14 +305,14 @@ function analyseLab(analyte: Analyte, candidates: Candidate[], index: FactIndex,
   const results: LabValue[] = [];
   const skipped: SkippedResult[] = [];
   const dated = candidates.filter((c) => {
-    if (c.effective) return true;
+    if (c.effectiveMs !== undefined) return true;
     // An undated result that was not verified anyway is simply not a result.
     if (c.status && index.accepted.has(c.status)) {
       skipped.push({ analyte, loinc: c.loinc, reason: 'no-date', detail: 'no usable effective date' });
     }
     return false;
   });
-  dated.sort((a, b) => b.effective!.getTime() - a.effective!.getTime());
+  dated.sort((a, b) => b.effectiveMs! - a.effectiveMs!);
   const sameInstant: LabValue[] = [];
   let unreadable = 0;
   for (const c of dated) {
@@ -319,19 +320,19 @@ function analyseLab(analyte: Analyte, candidates: Candidate[], index: FactIndex,
     if (unreadable >= MAX_UNREADABLE_PER_ANALYTE) break;
     if (results.length >= HISTORY_DEPTH) {
       // R-DATA-8: keep reading results at exactly the chosen instant, then break the tie.
-      if (c.effective!.getTime() !== results[0]!.effective.getTime()) break;
+      if (c.effectiveMs !== results[0]!.effective.getTime()) break;
       if (!c.status || !index.accepted.has(c.status)) continue;
       const tied = readQuantity(c, analyte, index);
       if (tied.ok) sameInstant.push(tied.value);
       else unreadable += 1;
       continue;
     }
-    if (c.effective!.getTime() > latestAllowed) {
-      skipped.push({ analyte, loinc: c.loinc, reason: 'future-date', detail: 'dated in the future', effective: c.effective! });
+    if (c.effectiveMs! > latestAllowed) {
+      skipped.push({ analyte, loinc: c.loinc, reason: 'future-date', detail: 'dated in the future', effective: new Date(c.effectiveMs!) });
       continue;
     }
     if (!c.status || !index.accepted.has(c.status)) {
-      skipped.push({ analyte, loinc: c.loinc, reason: 'status', detail: `status ${c.status ?? 'missing'}`.slice(0, 60), effective: c.effective! });
+      skipped.push({ analyte, loinc: c.loinc, reason: 'status', detail: `status ${c.status ?? 'missing'}`.slice(0, 60), effective: new Date(c.effectiveMs!) });
       continue;
     }
     const reading = readQuantity(c, analyte, index);
@@ -577,7 +578,7 @@ export function extractFacts(resources: Resource[], patientId: string, index: Fa
           break;
         }
         const list = observations.get(picked.analyte) ?? [];
-        list.push({ resource, loinc: picked.code, status: str(resource.status), effective: effectiveOf(resource) });
+        list.push({ resource, loinc: picked.code, status: str(resource.status), effectiveMs: effectiveOf(resource) });
         observations.set(picked.analyte, list);
         break;
       }

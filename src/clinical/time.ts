@@ -9,9 +9,13 @@
  * without a regex or Date.parse: every Observation's date is read on each call (issue 15).
  */
 export function parseFhirDateTime(value: unknown): Date | undefined {
-  if (typeof value !== 'string') return undefined;
-  const ms = fhirDateTimeMs(value);
+  const ms = fhirDateTimeMillis(value);
   return ms === undefined ? undefined : new Date(ms);
+}
+
+/** As parseFhirDateTime, in milliseconds since 1970 (no Date object: the facts pass dates every result). */
+export function fhirDateTimeMillis(value: unknown): number | undefined {
+  return typeof value === 'string' ? fhirDateTimeMs(value) : undefined;
 }
 
 const ZERO = 48;
