@@ -1,10 +1,12 @@
 import type { RequestHandler } from 'express';
+import { callLineLogger } from '../logging';
 import type { AppContext, CallLog } from './context';
 
 const HOOK_ROUTE = '/cds-services/:id';
 
 /** One structured line per call and the request metrics, written when the response finishes. */
-export function callLog({ logger, metrics }: AppContext): RequestHandler {
+export function callLog({ logger: appLogger, metrics }: AppContext): RequestHandler {
+  const logger = callLineLogger(appLogger);
   return (req, res, next) => {
     const started = process.hrtime.bigint();
     res.locals.call = {} as CallLog;

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import type { KeyLike } from 'jose';
-import { createLogger } from '../../src/logging';
+import { callLineLogger, createLogger } from '../../src/logging';
 import { hookRequest, logSink, observation, testApp } from '../helpers';
 import { jwksServer, mint, registeredClients, sandboxPrivateKey, securedApp } from '../security/tokens';
 
@@ -191,5 +191,24 @@ describe('no PHI or token in the logs', () => {
     }, 'oops');
     expect(sink.lines).toHaveLength(1);
     expectNoMarker(sink.text());
+  });
+
+  it('the per-call line keeps the top-level redaction (it holds no nested objects but the provenance)', () => {
+    const sink = logSink();
+    const line = callLineLogger(createLogger('info', sink.stream));
+    line.info({
+      status: 200,
+      provenance: { patient: 'prefetch' },
+      req: { headers: { authorization: `Bearer ${M.basicAuth}`, cookie: M.cookie } },
+      fhirAuthorization: { access_token: M.accessToken },
+      prefetch: { patient: { name: M.given } },
+      context: { patientId: M.patientId },
+      patientId: M.patientId,
+      access_token: M.accessToken,
+      token: M.basicAuth,
+    }, 'request');
+    expect(sink.lines).toHaveLength(1);
+    expectNoMarker(sink.text());
+    expect(JSON.parse(sink.lines[0]!)).toMatchObject({ status: 200, provenance: { patient: 'prefetch' }, prefetch: '[redacted]', token: '[redacted]', msg: 'request' });
   });
 });
