@@ -39,14 +39,21 @@ function levelDoseDosage(dose: IvLevelDose): { doseAndRate: DoseAndRate; hours: 
  */
 function withoutEmptyMembers(value: unknown): unknown {
   if (Array.isArray(value)) {
-    const items = value.map(withoutEmptyMembers).filter((v) => v !== undefined);
+    const items: unknown[] = [];
+    for (const item of value) {
+      const kept = withoutEmptyMembers(item);
+      if (kept !== undefined) items.push(kept);
+    }
     return items.length > 0 ? items : undefined;
   }
   if (value === null || value === '') return undefined;
   if (typeof value !== 'object') return value;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .map(([k, v]) => [k, withoutEmptyMembers(v)] as const)
-    .filter(([, v]) => v !== undefined);
+  const entries: Array<[string, unknown]> = [];
+  for (const [key, member] of Object.entries(value as Record<string, unknown>)) {
+    const kept = withoutEmptyMembers(member);
+    if (kept !== undefined) entries.push([key, kept]);
+  }
+  // fromEntries defines each key as an own member (a "__proto__" key stays data).
   return entries.length > 0 ? Object.fromEntries(entries) : undefined;
 }
 
@@ -105,8 +112,10 @@ export function unitDoses(order: MagnesiumOrder, count: number): string {
 
 export function correctedDraft(order: MagnesiumOrder, correction: Correction, config: RuleConfig): MedicationRequest | undefined {
   if (nestingExceeds(order.resource, MAX_COPIED_DRAFT_DEPTH)) return undefined;
-  // The draft arrived as JSON, so a JSON round trip copies it exactly (and faster than structuredClone).
-  const resource = JSON.parse(JSON.stringify(order.resource)) as MedicationRequest;
+  // A shallow copy is enough: only its dosageInstruction is replaced, the dosage and its timing are
+  // copied before they change, and withoutEmptyMembers below rebuilds every object and array, so
+  // the answer shares nothing with the request.
+  const resource: MedicationRequest = { ...order.resource };
   const dosage: Dosage = { ...(resource.dosageInstruction?.[0] ?? {}) };
   let repeat: Repeat = { ...(dosage.timing?.repeat ?? {}) };
   switch (correction.kind) {
