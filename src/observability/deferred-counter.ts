@@ -13,7 +13,7 @@ export const MAX_PENDING_LABEL_SETS = 1_000;
  * MAX_PENDING_LABEL_SETS distinct label sets are waiting.
  */
 export class DeferredCounter<L extends string> {
-  readonly counter: Counter<L>;
+  private readonly counter: Counter<L>;
   private readonly pending = new Map<string, { labels: Labels<L>; count: number }>();
 
   constructor(configuration: Omit<CounterConfiguration<L>, 'collect'>) {
