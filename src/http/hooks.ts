@@ -8,6 +8,7 @@ import type { Logger } from '../logging';
 import { invokeService } from '../services/invoke';
 import type { ServiceDeps, ServiceResult } from '../services/types';
 import { serviceCall, type AppContext } from './context';
+import { sendJsonAnswer } from './json-answer';
 
 const INDICATOR_ORDER = ['info', 'warning', 'critical'];
 
@@ -63,7 +64,7 @@ export function hookRoutes(ctx: AppContext, json: RequestHandler): Router {
         assessment: result.assessment,
         ...(cards.length > 0 ? { indicator: cards.map((c) => c.indicator).sort((a, b) => INDICATOR_ORDER.indexOf(b) - INDICATOR_ORDER.indexOf(a))[0] } : {}),
       });
-      res.json(result.response);
+      sendJsonAnswer(res, result.response);
       metrics.prefetch(result.provenance);
       for (const card of cards) metrics.card(card.indicator, (card.uuid && result.ruleIdsByCard?.[card.uuid]) || result.ruleIds);
       recordIssued(store, logger, service.definition.id, String(body.hookInstance), result, now());
