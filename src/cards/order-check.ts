@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Action, Card, Suggestion } from '../cds/schemas';
 import { HYPERMAGNESEMIA, HYPOMAGNESEMIA } from '../clinical/codes';
 import type { MagnesiumOrder } from '../clinical/draft-orders';
@@ -10,6 +9,7 @@ import { INDICATOR_RANK } from '../rules/shared/numbers';
 import { age, fitSummaryLength, list, md, num, valueWithConversion, whenIn } from './format';
 import { labServiceRequest, type OrderContext } from './orders';
 import { correctedDraft, ivLevelDoseDraft, timesDaily, unitDoses } from './order-check-orders';
+import { newUuid } from './card-uuid';
 
 /**
  * Order-check findings → CDS cards (R-OS-1 … R-OS-11). One card per finding; each names the draft
@@ -292,7 +292,7 @@ function cardFor(f: OrderFinding, a: OrderCheckAssessment, ctx: OrderCardContext
 
 /** Cards ordered by indicator (critical first); the same input gives the same cards. */
 export function buildOrderCards(a: OrderCheckAssessment, ctx: OrderCardContext): { cards: Card[]; ruleIdsByCard: Record<string, string[]> } {
-  const uuid = ctx.uuid ?? randomUUID;
+  const uuid = ctx.uuid ?? newUuid;
   const rank = (i: Indicator) => INDICATOR_RANK[i];
   const findings = a.findings.map((f, i) => ({ f, i })).sort((x, y) => rank(y.f.indicator) - rank(x.f.indicator) || x.i - y.i);
   const ruleIdsByCard: Record<string, string[]> = {};

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Card, Suggestion } from '../cds/schemas';
 import type {
   Assessment,
@@ -26,6 +25,7 @@ import type { ConditionFinding, MedicationFinding, SkippedResult } from '../clin
 import { age, canonical, capital, fitSummaryLength, list, md, num, prose, reported, SUMMARY_MAX, valueWithConversion, whenIn } from './format';
 import { amountText, bolusText, maxDoseText, HYPOMAGNESEMIA_REASON, ivDoseText, ivMedicationRequest, labServiceRequest, oralDoseText, oralMedicationRequest, type OrderContext } from './orders';
 import { HYPERMAGNESEMIA, HYPOKALEMIA, HYPOMAGNESEMIA, NON_ADHERENCE_REASONS } from '../clinical/codes';
+import { newUuid } from './card-uuid';
 
 /**
  * Assessment → CDS Hooks cards (rule set 2026.12-2, R-TXT-1). Wording only: every number comes
@@ -677,7 +677,7 @@ function hyperCard(a: HyperAssessment, ctx: CardContext, uuid: () => string): Ca
 }
 
 export function buildCards(assessment: Assessment, ctx: CardContext): Card[] {
-  const uuid = ctx.uuid ?? randomUUID;
+  const uuid = ctx.uuid ?? newUuid;
   switch (assessment.kind) {
     case 'replacement':
       return [replacementCard(assessment, ctx, uuid)];
