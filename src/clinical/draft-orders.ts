@@ -143,7 +143,27 @@ function productOf(order: Rec): ProductText & { display?: string } {
   return { text, codes, ...(display ? { display } : {}) };
 }
 
-export function classifyProduct(text: string): { kind: MagnesiumProductKind; salt?: MagnesiumSalt } | undefined {
+type ProductClass = Readonly<{ kind: MagnesiumProductKind; salt?: MagnesiumSalt }>;
+
+/**
+ * Product names repeat from call to call (the same few orderables on every order screen), and
+ * reading one runs a dozen patterns: the last CLASSIFIED_MAX distinct names are remembered.
+ * Oldest out first, so names a caller makes up only push out other names; each key is at most
+ * 8 × MAX_NAME characters (productOf).
+ */
+const CLASSIFIED_MAX = 512;
+const classified = new Map<string, ProductClass | null>();
+
+export function classifyProduct(text: string): ProductClass | undefined {
+  const known = classified.get(text);
+  if (known !== undefined) return known ?? undefined;
+  const result = classifyUncached(text);
+  if (classified.size >= CLASSIFIED_MAX) classified.delete(classified.keys().next().value!);
+  classified.set(text, result ? Object.freeze(result) : null);
+  return result;
+}
+
+function classifyUncached(text: string): ProductClass | undefined {
   const lower = text.toLowerCase();
   if (!MAGNESIUM_WORD.test(lower)) return undefined;
   // Each alternative text of one product (" | ") is judged alone: a display and a text repeat each other.

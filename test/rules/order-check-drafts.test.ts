@@ -34,6 +34,27 @@ describe('which products are magnesium replacement orders (§9.2)', () => {
   });
 });
 
+describe('classifyProduct remembers names it has read', () => {
+  const sulfate = 'magnesium sulfate 4 g in 100 mL water for injection';
+
+  test('a repeated name gives the same class, and a caller cannot change what the next call gets', () => {
+    const first = classifyProduct(sulfate);
+    expect(first).toEqual({ kind: 'replacement', salt: 'sulfate' });
+    expect(() => {
+      (first as { kind: string }).kind = 'antacid-laxative';
+    }).toThrow(TypeError);
+    expect(classifyProduct(sulfate)).toEqual({ kind: 'replacement', salt: 'sulfate' });
+    expect(classifyProduct('Lisinopril 10 MG Oral Tablet')).toBeUndefined();
+    expect(classifyProduct('Lisinopril 10 MG Oral Tablet')).toBeUndefined();
+  });
+
+  test('made-up names only push out other names: a thousand of them later, each name still reads right', () => {
+    for (let i = 0; i < 1000; i++) expect(classifyProduct(`magnesium oxide ${i} mg tablet`)).toEqual({ kind: 'replacement', salt: 'oxide' });
+    expect(classifyProduct(sulfate)).toEqual({ kind: 'replacement', salt: 'sulfate' });
+    expect(classifyProduct('Milk of Magnesia 400 mg/5 mL suspension')).toEqual({ kind: 'antacid-laxative' });
+  });
+});
+
 describe('doses, rates and frequencies', () => {
   test('the sandbox Rx View draft: 1 {pill} of MgO 400 mg twice daily ≈ 9.9 mmol per dose, 30 days', () => {
     const order = read(sandboxDraft())!;
