@@ -516,7 +516,11 @@ export function buildRuleConfig(override: unknown = {}): RuleConfig {
   const merged = mergeOverride(defaultRuleConfig, override);
   const parsed = ruleConfigSchema.safeParse(merged);
   if (!parsed.success) throw new ConfigError(describeIssues(parsed.error).map((p) => `rules ${p}`));
-  return parsed.data;
+  const config = parsed.data;
+  // In the order the rules read them, once, not per call: lowest level limit first (R-IV-2), smallest bag first (R-IV-3).
+  config.iv.levelScale.sort((a, b) => a.belowMgDl - b.belowMgDl);
+  config.iv.premixed.sort((a, b) => a.grams - b.grams);
+  return config;
 }
 
 /** Reads RULES_FILE (.json, .yaml or .yml) and builds the configuration from it. */

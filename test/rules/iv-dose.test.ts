@@ -93,6 +93,20 @@ describe('ivLevelDose (R-IV-2, R-IV-3, R-RENAL-1/3, R-PED-1/2/3)', () => {
     expect(() => buildRuleConfig({ iv: { levelScale: [{ belowMgDl: 1.8, grams: 4, hours: 2 }] } })).toThrow(/maxGramsPerHour/);
   });
 
+  test('a RULES_FILE may list scale rows and bags in any order: they are read lowest limit and smallest bag first', () => {
+    const shuffled = buildRuleConfig({
+      iv: { levelScale: [...defaultRuleConfig.iv.levelScale].reverse(), premixed: [...defaultRuleConfig.iv.premixed].reverse() },
+    });
+    for (const mgDl of [0.8, 1.3, 1.7, 1.9]) {
+      expect(ivLevelDose({ mgDl, tier: tierOf(mgDl) }, {}, shuffled)).toEqual(ivLevelDose({ mgDl, tier: tierOf(mgDl) }, {}, defaultRuleConfig));
+    }
+    expect(premixedBagFor(2, shuffled)).toMatchObject({ grams: 2, mL: 50 });
+    expect(premixedBagFor(3, shuffled)).toMatchObject({ grams: 4, mL: 100 });
+    // Code that passes the defaults without building them gets the same order.
+    expect(defaultRuleConfig.iv.levelScale.map((r) => r.belowMgDl)).toEqual(shuffled.iv.levelScale.map((r) => r.belowMgDl));
+    expect(defaultRuleConfig.iv.premixed.map((b) => b.grams)).toEqual(shuffled.iv.premixed.map((b) => b.grams));
+  });
+
   test('the premixed bag holding the dose is named; 829734 is the verified 2 g/50 mL bag', () => {
     expect(premixedBagFor(2, defaultRuleConfig)).toMatchObject({ rxnorm: '829734', grams: 2, verified: true });
     expect(premixedBagFor(4, defaultRuleConfig)).toMatchObject({ grams: 4, mL: 100 });

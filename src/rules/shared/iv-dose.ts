@@ -64,9 +64,9 @@ const mmolOf = (grams: number, config: RuleConfig) => {
   return round(mmol, mmol < 1 ? 2 : 1);
 };
 
-/** R-IV-2: the lowest scale row whose limit the level is below; a level above every row takes the mildest row. */
+/** R-IV-2: the lowest scale row whose limit the level is below; a level above every row takes the mildest row (rows come sorted, buildRuleConfig). */
 function scaleRow(mgDl: number, config: RuleConfig) {
-  const rows = [...config.iv.levelScale].sort((a, b) => a.belowMgDl - b.belowMgDl);
+  const rows = config.iv.levelScale;
   return rows.find((r) => mgDl < r.belowMgDl) ?? rows[rows.length - 1]!;
 }
 
@@ -194,8 +194,8 @@ export function ivLevelDose(reading: IvDoseReading, m: Modifiers, config: RuleCo
   };
 }
 
-/** The premixed bag to name for a dose (R-IV-3): the smallest that holds it, else the largest. */
+/** The premixed bag to name for a dose (R-IV-3): the smallest that holds it, else the largest (bags come sorted, buildRuleConfig). */
 export function premixedBagFor(grams: number, config: RuleConfig) {
-  const bags = [...config.iv.premixed].sort((a, b) => a.grams - b.grams);
+  const bags = config.iv.premixed;
   return bags.find((b) => b.grams >= grams - 1e-9) ?? bags[bags.length - 1]!;
 }
