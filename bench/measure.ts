@@ -4,7 +4,7 @@ import { startServer, type RunningServer } from './child';
 import { withoutPrefetch, type GeneratedBody } from './generate-bodies';
 import { runLoad, type LoadResult } from './load';
 import type { FhirStats } from './servers/fhir-loopback';
-import { HOOK_PATH, SERVICE_SCRIPT, serviceEnv, type Target, type TargetId } from './targets';
+import { HOOK_PATH, serviceSpec, type Target, type TargetId } from './targets';
 
 export interface Durations {
   warmupSeconds: number;
@@ -158,7 +158,7 @@ export async function measurePrefetchMissing(body: GeneratedBody, rounds: number
   let service: RunningServer | undefined;
   const results: PrefetchMissingMeasurement[] = [];
   try {
-    service = await startServer('service-fetching', { script: SERVICE_SCRIPT, env: { ...serviceEnv('warn'), FHIR_ALLOW_HTTP: 'true' }, readyPath: '/healthz' }, logDir);
+    service = await startServer('service-fetching', serviceSpec('warn', { FHIR_ALLOW_HTTP: 'true' }), logDir);
     const url = `${service.url}${HOOK_PATH}`;
     const request = withoutPrefetch(body, `${fhir.url}/fhir`);
     const sanity = await sanityCheck(url, request, true);

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { startServer } from './child';
 import { BODY_SPECS, benchNow, generateBody } from './generate-bodies';
 import { runLoad } from './load';
-import { REPO_ROOT, SERVICE_NODE_FLAGS, SERVICE_SCRIPT, serviceEnv } from './targets';
+import { REPO_ROOT, serviceSpec } from './targets';
 
 /**
  * Profiles the service under load and prints where its CPU goes:
@@ -90,7 +90,7 @@ async function profileService(sizeLabel: string, seconds: number, logLevel: 'war
   mkdirSync(dir, { recursive: true });
   const server = await startServer(
     'service-profiled',
-    { script: SERVICE_SCRIPT, env: serviceEnv(logLevel), nodeFlags: [...SERVICE_NODE_FLAGS, '--cpu-prof', `--cpu-prof-dir=${dir}`], readyPath: '/healthz' },
+    serviceSpec(logLevel, {}, ['--cpu-prof', `--cpu-prof-dir=${dir}`]),
     join(REPO_ROOT, 'bench', '.cache', 'logs'),
   );
   const url = `${server.url}${body.hookPath}`;

@@ -215,6 +215,13 @@ export function checkTargets(rows: SummaryRow[], prefetchMissing: PrefetchMissin
   }
   if (prefetchMissing) {
     checks.push({
+      what: 'peak RSS of the service reading every key from the FHIR server (prefetch missing)',
+      target: '≤ 200 MB',
+      measured: `${f(prefetchMissing.peakRssMb, 0)} MB`,
+      pass: prefetchMissing.peakRssMb <= 200,
+      timing: false,
+    });
+    checks.push({
       what: `prefetch-missing: the ${PREFETCH_KEYS} FHIR queries run in parallel`,
       target: `${PREFETCH_KEYS} in flight at once`,
       measured: `${prefetchMissing.maxParallelFetches} of ${prefetchMissing.fetchesPerCall}`,

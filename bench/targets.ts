@@ -39,6 +39,11 @@ export function serviceEnv(logLevel: 'warn' | 'info'): Record<string, string> {
   return { NODE_ENV: 'development', LOG_LEVEL: logLevel, FEEDBACK_DB_PATH: join(tmpdir(), `magnesium-cds-bench-${process.pid}-${logLevel}.sqlite`) };
 }
 
+/** The service as `npm start` runs it (the build, the start script's node flags), with the bench's environment and `env` on top. */
+export function serviceSpec(logLevel: 'warn' | 'info', env: Record<string, string> = {}, extraNodeFlags: string[] = []): ServerSpec {
+  return { script: SERVICE_SCRIPT, env: { ...serviceEnv(logLevel), ...env }, nodeFlags: [...SERVICE_NODE_FLAGS, ...extraNodeFlags], readyPath: '/healthz' };
+}
+
 export const TARGETS: readonly Target[] = [
   {
     id: 'bare',
@@ -56,12 +61,12 @@ export const TARGETS: readonly Target[] = [
     id: 'service',
     label: 'service (LOG_LEVEL=warn)',
     isService: true,
-    spec: { script: SERVICE_SCRIPT, env: serviceEnv('warn'), nodeFlags: SERVICE_NODE_FLAGS, readyPath: '/healthz' },
+    spec: serviceSpec('warn'),
   },
   {
     id: 'service-info',
     label: 'service (LOG_LEVEL=info)',
     isService: true,
-    spec: { script: SERVICE_SCRIPT, env: serviceEnv('info'), nodeFlags: SERVICE_NODE_FLAGS, readyPath: '/healthz' },
+    spec: serviceSpec('info'),
   },
 ];

@@ -1,4 +1,4 @@
-import { checkTargets, type SummaryRow } from '../../bench/report';
+import { checkTargets, type PrefetchMissingSummary, type SummaryRow } from '../../bench/report';
 import type { TargetId } from '../../bench/targets';
 
 function row(size: string, target: TargetId, cpuMsPerRequest: number, cpuAboveExpressMs: number): SummaryRow {
@@ -35,5 +35,23 @@ describe('bench targets', () => {
     expect(over.pass).toBe(false);
     expect(over.timing).toBe(true);
     expect(fixedCost(0.65, 0.25).pass).toBe(true);
+  });
+
+  test('the prefetch-missing run is held to the same peak RSS as the shapes', () => {
+    const fetching = (peakRssMb: number): PrefetchMissingSummary => ({
+      fhirDelayMs: 20,
+      requestsPerSecond: 400,
+      p50Ms: 24,
+      p99Ms: 45,
+      unloadedP50Ms: 22,
+      unloadedP99Ms: 27,
+      cpuMsPerRequest: 2.5,
+      peakRssMb,
+      fetchesPerCall: 5,
+      maxParallelFetches: 5,
+    });
+    const rss = (peak: number) => checkTargets([row('5 KB', 'service', 0.6, 0.2)], fetching(peak)).find((c) => c.what.includes('prefetch missing'))!;
+    expect(rss(313)).toMatchObject({ target: '≤ 200 MB', measured: '313 MB', pass: false, timing: false });
+    expect(rss(183).pass).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startFlags } from '../../bench/targets';
+import { SERVICE_NODE_FLAGS, serviceSpec, startFlags, TARGETS } from '../../bench/targets';
 import { ROOT } from '../helpers';
 
 describe('bench runs the service as npm start does', () => {
@@ -13,5 +13,14 @@ describe('bench runs the service as npm start does', () => {
   test('a start script of another shape is refused, not half read', () => {
     expect(() => startFlags('tsx src/server.ts')).toThrow(/unexpected start script/);
     expect(() => startFlags('node --inspect dist/cli.js')).toThrow(/unexpected start script/);
+  });
+
+  test('every service the bench starts has those flags: the targets, the prefetch-missing run, the profiler', () => {
+    expect(SERVICE_NODE_FLAGS.length).toBeGreaterThan(0);
+    for (const target of TARGETS.filter((t) => t.isService)) expect(target.spec.nodeFlags).toEqual(SERVICE_NODE_FLAGS);
+    const fetching = serviceSpec('warn', { FHIR_ALLOW_HTTP: 'true' });
+    expect(fetching.nodeFlags).toEqual(SERVICE_NODE_FLAGS);
+    expect(fetching.env).toMatchObject({ FHIR_ALLOW_HTTP: 'true', LOG_LEVEL: 'warn' });
+    expect(serviceSpec('info', {}, ['--cpu-prof']).nodeFlags).toEqual([...SERVICE_NODE_FLAGS, '--cpu-prof']);
   });
 });
