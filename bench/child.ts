@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
+import { serverCommand, type Pinning } from './cpu-pinning';
 import type { ListeningReport, UsageReport } from './probe';
 
 /** A server under test, run as its own process so its CPU and memory are its own. */
@@ -12,6 +13,8 @@ export interface ServerSpec {
   nodeFlags?: string[];
   /** Path polled with GET until it answers 200. */
   readyPath: string;
+  /** A stand-in for the world outside the service (the loopback FHIR server): it runs beside the load generator, not on the servers' CPUs. */
+  outside?: boolean;
 }
 
 export interface RunningServer {
@@ -25,6 +28,12 @@ export interface RunningServer {
 }
 
 const PROBE = join(__dirname, 'probe.js');
+
+let pinning: Pinning | undefined;
+/** Every server started from now on runs on the pinning's server CPUs, an `outside` one beside the harness; undefined: wherever the OS puts them. */
+export function pinServers(plan: Pinning | undefined): void {
+  pinning = plan;
+}
 
 async function waitReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -68,7 +77,8 @@ function listeningPort(child: ChildProcess, timeoutMs: number): Promise<number> 
 export async function startServer(name: string, spec: ServerSpec, logDir: string): Promise<RunningServer> {
   mkdirSync(logDir, { recursive: true });
   const logFd = openSync(join(logDir, `${name}.log`), 'w');
-  const child = spawn(process.execPath, [...(spec.nodeFlags ?? []), '-r', PROBE, spec.script], {
+  const { command, args } = serverCommand([...(spec.nodeFlags ?? []), '-r', PROBE, spec.script], spec.outside ? pinning?.harness : pinning?.servers);
+  const child = spawn(command, args, {
     env: { PATH: process.env.PATH ?? '', ...spec.env, PORT: '0', HOST: '127.0.0.1' },
     stdio: ['ignore', logFd, 'pipe', 'ipc'],
   });

@@ -152,7 +152,7 @@ export async function measurePrefetchMissing(body: GeneratedBody, rounds: number
   writeFileSync(prefetchFile, JSON.stringify(body.prefetch));
   const fhir = await startServer(
     'fhir-loopback',
-    { script: join(__dirname, 'servers', 'fhir-loopback.js'), env: { PREFETCH_FILE: prefetchFile, FHIR_DELAY_MS: String(fhirDelayMs) }, readyPath: '/healthz' },
+    { script: join(__dirname, 'servers', 'fhir-loopback.js'), env: { PREFETCH_FILE: prefetchFile, FHIR_DELAY_MS: String(fhirDelayMs) }, readyPath: '/healthz', outside: true },
     logDir,
   );
   let service: RunningServer | undefined;

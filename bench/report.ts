@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus, release, totalmem } from 'node:os';
+import type { Pinning } from './cpu-pinning';
 import { median } from './load';
 import { PREFETCH_KEYS, type Measurement, type PrefetchMissingMeasurement } from './measure';
 import { TARGETS, type TargetId } from './targets';
@@ -66,7 +67,7 @@ export interface PrefetchMissingSummary {
 
 export interface BenchReport {
   machine: Machine;
-  settings: { rounds: number; connections: number; warmupSeconds: number; loadedSeconds: number; unloadedSeconds: number; smoke: boolean };
+  settings: { rounds: number; connections: number; warmupSeconds: number; loadedSeconds: number; unloadedSeconds: number; smoke: boolean; pinning?: Pinning };
   bodies: Array<{ label: string; shape: string; hookPath: string; bytes: number; observations: number; conditions: number; medicationRequests: number }>;
   summary: SummaryRow[];
   targets: TargetCheck[];
@@ -245,7 +246,7 @@ export function renderMarkdown(report: BenchReport): string {
   }
   lines.push(
     `Measured ${m.date.slice(0, 16).replace('T', ' ')} UTC on ${m.nproc} × ${m.cpuModel} (${m.memoryGb} GB, ${m.os}), Node ${m.node}, express ${m.express}, autocannon ${m.autocannon}, commit ${m.commit}.`,
-    `Load generator and servers share the machine. Each server is a fresh process per body size, warmed up for ${s.warmupSeconds} s under load; then ${s.rounds} round(s) run the targets back to back in rotating order (${s.loadedSeconds} s at ${s.connections} connections, then ${s.unloadedSeconds} s at 1 connection). Figures are medians over rounds; ratios and differences are taken within each round, then the median (lowest–highest round in brackets).`,
+    `${s.pinning ? `Load generator and servers share the machine, the load generator pinned to CPU ${s.pinning.harness} and every server to CPU ${s.pinning.servers} (taskset)` : 'Load generator and servers share the machine, unpinned'}. Each server is a fresh process per body size, warmed up for ${s.warmupSeconds} s under load; then ${s.rounds} round(s) run the targets back to back in rotating order (${s.loadedSeconds} s at ${s.connections} connections, then ${s.unloadedSeconds} s at 1 connection). Figures are medians over rounds; ratios and differences are taken within each round, then the median (lowest–highest round in brackets).`,
   );
   // One table per body shape, so each reads on its own.
   for (const b of report.bodies) {

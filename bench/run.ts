@@ -1,6 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { pinServers } from './child';
+import { pinProcess, planPinning, tasksetAvailable } from './cpu-pinning';
 import { BODY_SPECS, benchNow, generateBody } from './generate-bodies';
 import { measurePrefetchMissing, measureSize, type Durations, type Measurement } from './measure';
 import { checkTargets, describeMachine, renderMarkdown, summarise, summarisePrefetchMissing, type BenchReport } from './report';
@@ -12,7 +15,8 @@ import { REPO_ROOT, SERVICE_SCRIPT, TARGETS } from './targets';
  * npm run bench:smoke  a few seconds, one size; fails on any error or non-2xx (run by npm test)
  *
  * Options: --rounds N, --sizes "54 KB,54 KB lean", --warmup S, --loaded S, --unloaded S,
- * --connections N, --fhir-delay MS, --out DIR (results elsewhere, docs untouched).
+ * --connections N, --fhir-delay MS, --out DIR (results elsewhere, docs untouched),
+ * --pin (load generator on CPU 0, servers on the others; see cpu-pinning.ts).
  */
 const { values: args } = parseArgs({
   options: {
@@ -25,6 +29,7 @@ const { values: args } = parseArgs({
     connections: { type: 'string' },
     'fhir-delay': { type: 'string' },
     out: { type: 'string' },
+    pin: { type: 'boolean', default: false },
   },
 });
 
@@ -71,6 +76,12 @@ async function main(): Promise<number> {
   const bodies = specs.map((spec) => generateBody(spec, now));
   const prefetchBody = generateBody(BODY_SPECS.find((s) => s.label === '54 KB')!, now);
   const logDir = join(cacheDir, 'logs');
+  const pinning = args.pin ? planPinning(availableParallelism(), tasksetAvailable()) : undefined;
+  if (args.pin && !pinning) log('--pin: fewer than two CPUs or no taskset; running unpinned');
+  if (pinning) {
+    pinProcess(process.pid, pinning.harness);
+    pinServers(pinning);
+  }
 
   const runs: Measurement[] = [];
   for (const body of bodies) {
@@ -101,7 +112,7 @@ async function main(): Promise<number> {
   ];
   const report: BenchReport = {
     machine: describeMachine(REPO_ROOT),
-    settings: { rounds, connections: durations.connections, warmupSeconds: durations.warmupSeconds, loadedSeconds: durations.loadedSeconds, unloadedSeconds: durations.unloadedSeconds, smoke },
+    settings: { rounds, connections: durations.connections, warmupSeconds: durations.warmupSeconds, loadedSeconds: durations.loadedSeconds, unloadedSeconds: durations.unloadedSeconds, smoke, ...(pinning ? { pinning } : {}) },
     bodies: bodyInfo,
     summary,
     targets: checkTargets(summary, prefetchMissing),
