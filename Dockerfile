@@ -40,4 +40,4 @@ HEALTHCHECK --interval=30s --timeout=3s --start-period=15s --retries=3 \
 # node as PID 1 receives SIGTERM directly: the service drains requests and flushes the feedback queue.
 # The heap cap is the same as `npm start`'s (docs/operations.md, "Memory, measured"): with a cap below 2 GB V8
 # lets the old generation grow to about 1.6 × the live heap between collections instead of 4 ×.
-CMD ["node", "--max-old-space-size=1024", "dist/server.js"]
+CMD ["node", "--max-old-space-size=1024", "--no-memory-reducer", "--no-flush-bytecode", "dist/server.js"]

@@ -7,6 +7,8 @@ describe('bench runs the service as npm start does', () => {
   test('the node flags come from the start script (the heap cap among them)', () => {
     const start = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
     expect(startFlags(start)).toEqual(expect.arrayContaining([expect.stringMatching(/^--max-old-space-size=\d+$/)]));
+    // V8 keeps its heap and bytecode between bursts of calls (docs/operations.md, "The node flags").
+    expect(startFlags(start)).toEqual(expect.arrayContaining(['--no-memory-reducer', '--no-flush-bytecode']));
     expect(startFlags('node dist/server.js')).toEqual([]);
   });
 
