@@ -5,8 +5,9 @@ import { execFileSync } from 'node:child_process';
  * scheduler now and then runs a server and the load generator on one core for a while. Pinned
  * (load generator on core 0, servers on the others), the order-sign rounds were 0.78–0.81 ms
  * against 0.79, 1.00 and 1.04 ms unpinned; but at 5 KB the service still had slow rounds (0.50
- * against 0.71–0.73 ms) and (b) cost 0.132–0.141 ms instead of 0.119. So it is off by default:
- * runs stay comparable with earlier ones and with a load test from outside, which does not pin.
+ * against 0.71–0.73 ms: V8's memory reducer after the idle gap between rounds, which the start
+ * flags now turn off) and (b) cost 0.132–0.141 ms instead of 0.119. So it is off by default: runs
+ * stay comparable with earlier ones and with a load test from outside, which does not pin.
  * The loopback FHIR server stands for the world outside the service: it runs beside the load
  * generator.
  */
