@@ -17,7 +17,7 @@ describe('bench runs the service as npm start does', () => {
     expect(() => startFlags('node --inspect dist/cli.js')).toThrow(/unexpected start script/);
   });
 
-  test('every service the bench starts has those flags: the targets, the prefetch-missing run, the profiler', () => {
+  test('every service the bench starts has those flags: the targets, the prefetch-missing run, and a spec with extra flags (the profiler)', () => {
     expect(SERVICE_NODE_FLAGS.length).toBeGreaterThan(0);
     for (const target of TARGETS.filter((t) => t.isService)) expect(target.spec.nodeFlags).toEqual(SERVICE_NODE_FLAGS);
     const fetching = serviceSpec('warn', { FHIR_ALLOW_HTTP: 'true' });
