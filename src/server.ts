@@ -1,6 +1,7 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { ConfigError, loadConfig, type AppConfig } from './config';
 import { createApp } from './app';
+import { createAppServer } from './http/app-server';
 import { createLogger, type Logger } from './logging';
 import { loadRuleConfig } from './rules/config';
 import { createSecurity, type Security } from './security';
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
   const app = createApp({ config, rules, logger, feedbackStore, metrics, ...authHooks });
   // Slow clients cannot hold sockets open for long; the timeouts are checked every second
   // (Node's default check interval of 30 s would let a slow client stay twice as long).
-  const server = createServer({ connectionsCheckingInterval: 1_000 }, app);
+  const server = createAppServer(app, { connectionsCheckingInterval: 1_000 });
   server.headersTimeout = config.server.headersTimeoutMs;
   server.requestTimeout = config.server.requestTimeoutMs;
   server.keepAliveTimeout = 5_000;
@@ -109,7 +110,7 @@ function listenForMetrics(config: AppConfig, metrics: AppMetrics, logger: Logger
     else logger.warn('metrics are not exposed: in production set METRICS_PORT (a port Prometheus scrapes) or METRICS_TOKEN');
     return undefined;
   }
-  const server = createServer(createMetricsApp(config, metrics, logger));
+  const server = createAppServer(createMetricsApp(config, metrics, logger));
   server.on('error', (error) => {
     logger.fatal({ err: { message: error.message }, port: config.metrics.port }, 'metrics port cannot be opened');
     process.exit(2);
