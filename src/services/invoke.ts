@@ -1,5 +1,5 @@
 import { CdsError } from '../cds/errors';
-import { hookRequestSchema } from '../cds/schemas';
+import { parseHookRequest } from '../cds/hook-request';
 import type { RegisteredService } from './registry';
 import type { ServiceDeps, ServiceResult } from './types';
 
@@ -18,7 +18,7 @@ export async function invokeService(service: RegisteredService, body: unknown, d
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new CdsError('CDS_INVALID_REQUEST', 'Request body must be a JSON object (Content-Type: application/json).', ['(body)']);
   }
-  const parsed = hookRequestSchema.safeParse(body);
+  const parsed = parseHookRequest(body);
   if (!parsed.success) throw validationError('Invalid hook request', parsed.error.issues);
   const request = parsed.data;
   if (request.hook !== service.definition.hook) {
