@@ -256,7 +256,7 @@ function modifierLines(m: Modifiers, config: RuleConfig, a: { dosing: boolean; p
   const fine = [
     ...(c.potassium && !m.potassium ? [`potassium ${valueWithConversion(c.potassium.result)}`] : []),
     ...(c.calcium && !m.calcium ? [`calcium ${valueWithConversion(c.calcium.result, c.calcium.result.analyte === 'calciumIonized' ? 2 : 1)}`] : []),
-    ...(c.egfr && !m.renal && !m.reducedRenalFunction ? [`eGFR ${valueWithConversion(c.egfr.result, 0)}`] : []),
+    ...(c.egfr && !m.renal && !m.reducedRenalFunction ? [`eGFR ${canonical(c.egfr.result, 0)}`] : []), // in its display unit, as in the evidence table
     ...(c.creatinine && !c.egfr && !m.renal && !m.reducedRenalFunction ? [`creatinine ${valueWithConversion(c.creatinine.result)}`] : []),
   ];
   const missing = [...(!c.potassium ? ['potassium'] : []), ...(!c.calcium ? ['calcium'] : []), ...(!c.egfr && !c.creatinine ? [m.renal ? 'eGFR or creatinine' : 'renal function'] : [])];

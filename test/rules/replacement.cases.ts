@@ -289,5 +289,6 @@ export const ruleCases: RuleCase[] = [
   { desc: 'R-TXT-1 the PPI sentence only for a proton pump inhibitor', resources: [MILD, medicationRequest({ rxnorm: '42316', text: 'tacrolimus 1 mg capsule' }), medicationRequest({ rxnorm: '4603', text: 'furosemide 40 mg tablet' })], expect: { kind: 'replacement', rules: ['R-MED-1'], neverSays: [/proton pump/] } },
   { desc: 'R-TXT-1 absolute times in the result\'s own offset, labelled', resources: [{ ...mg(1.5), effectiveDateTime: '2026-11-22T09:30:00+01:00' }], expect: { kind: 'replacement', says: [/drawn 2026-11-22 09:30 UTC\+01:00/] } },
   { desc: 'R-TXT-1 normal K, Ca and eGFR are listed as checked', resources: [MILD, k(4.2), tca(9.1), egfr(80)], expect: { kind: 'replacement', says: [/Checked, not low: potassium 4\.2 mmol\/L, calcium 9\.1 mg\/dL and eGFR 80/] } },
+  { desc: 'R-TXT-1 a checked eGFR is listed in its display unit, not as the raw UCUM code', resources: [MILD, k(4.2), tca(9.1), egfr(80)], expect: { kind: 'replacement', says: [/and eGFR 80 mL\/min\/1\.73 m²\./], neverSays: [/\{1\.73_m2\}/] } },
   { desc: 'R-PED-1 a stale value in a child: no dose text', birthDate: '2023-04-10', resources: [mg(1.0, 'mg/dL', { hoursAgo: 100 }), weight(15)], expect: { kind: 'stale', neverSays: [/mg\/kg/] } },
 ];
