@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { hookRequestSchema, type HookRequest } from './schemas';
+import { fhirIdPattern, hookRequestSchema, type HookRequest, type PatientViewContext } from './schemas';
 
 /**
  * Reads a hook request body. The zod schema is the definition; this adds a fast path for the
@@ -18,10 +18,27 @@ export function parseHookRequest(body: unknown): z.ZodSafeParseResult<HookReques
   return hookRequestSchema.safeParse(body);
 }
 
-/** The members the fast path checks: exactly those of `hookRequestSchema` (a test keeps them equal). */
+/**
+ * The same fast path for the patient-view context (`patientViewContextSchema`), which under load
+ * cost about 30 µs per call (ehr 54 KB body, measured by skipping it): true only for a context
+ * the schema accepts unchanged.
+ */
+export function isWellFormedPatientViewContext(context: unknown): context is PatientViewContext {
+  if (!isJsonObject(context)) return false;
+  const { userId, patientId, encounterId } = context;
+  return (
+    (userId === undefined || (typeof userId === 'string' && userId.length > 0)) &&
+    typeof patientId === 'string' &&
+    fhirIdPattern.test(patientId) &&
+    (encounterId === undefined || (typeof encounterId === 'string' && encounterId.length > 0))
+  );
+}
+
+/** The members the fast paths check: exactly those of their schemas (a test keeps them equal). */
 export const FAST_PATH_MEMBERS = ['hook', 'hookInstance', 'fhirServer', 'fhirAuthorization', 'context', 'prefetch', 'extension'] as const;
 /** The members of `fhirAuthorization` it checks: exactly those of `fhirAuthorizationSchema`. */
 export const FAST_PATH_AUTHORIZATION_MEMBERS = ['access_token', 'token_type', 'expires_in', 'scope', 'subject', 'patient'] as const;
+export const FAST_PATH_PATIENT_VIEW_CONTEXT_MEMBERS = ['userId', 'patientId', 'encounterId'] as const;
 
 type Json = Record<string, unknown>;
 

@@ -1,3 +1,4 @@
+import { isWellFormedPatientViewContext } from '../cds/hook-request';
 import { patientViewContextSchema } from '../cds/schemas';
 import { assessHypomagnesemia } from '../rules/replacement';
 import { buildCards } from '../cards/replacement';
@@ -11,6 +12,7 @@ import { pipelineService } from './pipeline';
 export const patientViewService = pipelineService({
   hook: 'patient-view',
   contextSchema: patientViewContextSchema,
+  isWellFormedContext: isWellFormedPatientViewContext,
   requiredPrefetch: ['patient', 'observations'],
   evaluate({ context, facts, unavailable, now, deps }) {
     const { patientId, encounterId } = context;

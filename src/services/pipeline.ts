@@ -39,6 +39,8 @@ export interface HookPipeline<C extends { patientId: string }, P = undefined> {
   /** Names the hook in error messages ("Invalid order-sign context"). */
   hook: string;
   contextSchema: z.ZodType<C>;
+  /** True only for a context the schema accepts unchanged: the schema is then skipped (src/cds/hook-request.ts). */
+  isWellFormedContext?(context: unknown): context is C;
   requiredPrefetch: readonly string[];
   /** Reads the context once (e.g. the draft orders) for `withoutData` and `evaluate`. */
   prepare?(context: C, deps: ServiceDeps): P;
@@ -51,7 +53,9 @@ export function pipelineService<C extends { patientId: string }, P = undefined>(
   return {
     requiredPrefetch: pipeline.requiredPrefetch,
     async evaluate(request, definition, deps) {
-      const parsed = pipeline.contextSchema.safeParse(request.context);
+      const parsed = pipeline.isWellFormedContext?.(request.context)
+        ? { success: true as const, data: request.context }
+        : pipeline.contextSchema.safeParse(request.context);
       if (!parsed.success) {
         throw validationError(
           `Invalid ${pipeline.hook} context`,

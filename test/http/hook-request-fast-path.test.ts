@@ -1,8 +1,8 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { FAST_PATH_AUTHORIZATION_MEMBERS, FAST_PATH_MEMBERS, parseHookRequest } from '../../src/cds/hook-request';
-import { fhirAuthorizationSchema, hookRequestSchema } from '../../src/cds/schemas';
+import { FAST_PATH_AUTHORIZATION_MEMBERS, FAST_PATH_MEMBERS, FAST_PATH_PATIENT_VIEW_CONTEXT_MEMBERS, isWellFormedPatientViewContext, parseHookRequest } from '../../src/cds/hook-request';
+import { fhirAuthorizationSchema, hookRequestSchema, patientViewContextSchema } from '../../src/cds/schemas';
 import { CASES_DIR, hookRequest, observation, readJson } from '../helpers';
 
 /**
@@ -42,9 +42,10 @@ function expectSameAsSchema(input: unknown) {
 }
 
 describe('parseHookRequest', () => {
-  test('covers every member of the request schema and of fhirAuthorization', () => {
+  test('covers every member of the request schema, fhirAuthorization and the patient-view context', () => {
     expect([...FAST_PATH_MEMBERS].sort()).toEqual(Object.keys(hookRequestSchema.shape).sort());
     expect([...FAST_PATH_AUTHORIZATION_MEMBERS].sort()).toEqual(Object.keys(fhirAuthorizationSchema.shape).sort());
+    expect([...FAST_PATH_PATIENT_VIEW_CONTEXT_MEMBERS].sort()).toEqual(Object.keys(patientViewContextSchema.shape).sort());
   });
 
   test('takes the fast path for a well-formed body and returns the body itself', () => {
@@ -93,5 +94,25 @@ describe('parseHookRequest', () => {
     const parsed = parseHookRequest(bad);
     expect(parsed.success).toBe(false);
     expect(parsed.error?.issues.map((i) => i.path.join('.'))).toEqual(['fhirServer']);
+  });
+
+  test('recognises a patient-view context only when the schema accepts it unchanged', () => {
+    const context = { userId: 'Practitioner/example', patientId: 'pat-1', encounterId: 'enc-1' };
+    expect(isWellFormedPatientViewContext(context)).toBe(true);
+    const contextValues = fc.oneof(memberValues, fc.constantFrom('pat-1', 'a'.repeat(64), 'a'.repeat(65), 'pat 1', 'Patient/1', 'pät', 'x\n'));
+    fc.assert(
+      fc.property(fc.constantFrom(...FAST_PATH_PATIENT_VIEW_CONTEXT_MEMBERS, 'extra'), contextValues, (member, value) => {
+        const input: Record<string, unknown> = { ...context };
+        if (value === undefined) delete input[member];
+        else input[member] = value;
+        const schema = patientViewContextSchema.safeParse(input);
+        if (isWellFormedPatientViewContext(input)) {
+          expect(schema.success).toBe(true);
+          expect(schema.data).toEqual(input);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+    for (const notAContext of [null, [], 'pat-1', JSON.parse('{"patientId": "pat-1", "__proto__": {}}')]) expect(isWellFormedPatientViewContext(notAContext)).toBe(false);
   });
 });
