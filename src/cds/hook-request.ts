@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { fhirIdPattern, hookRequestSchema, type HookRequest, type PatientViewContext } from './schemas';
+import { fhirIdPattern, HOOK_INSTANCE_MAX_LENGTH, hookRequestSchema, type HookRequest, type PatientViewContext } from './schemas';
 
 /**
  * Reads a hook request body. The zod schema is the definition; this adds a fast path for the
@@ -52,9 +52,12 @@ function isJsonObject(value: unknown): value is Json {
 
 const optionalString = (value: unknown) => value === undefined || typeof value === 'string';
 
+/** http(s)://, then no whitespace: zod's URL check would trim or strip nothing. */
+const PLAIN_HTTP_URL = /^https?:\/\/[^\s]*$/i;
+
 /** A URL zod's `z.url({ protocol: /^https?$/ })` accepts and returns unchanged. */
 function isPlainHttpUrl(value: unknown): boolean {
-  return typeof value === 'string' && /^https?:\/\/[^\s]*$/i.test(value) && URL.canParse(value);
+  return typeof value === 'string' && PLAIN_HTTP_URL.test(value) && URL.canParse(value);
 }
 
 function isWellFormedAuthorization(value: unknown): boolean {
@@ -89,7 +92,7 @@ function isWellFormedHookRequest(body: unknown): body is HookRequest {
     hook.length > 0 &&
     typeof hookInstance === 'string' &&
     hookInstance.length > 0 &&
-    hookInstance.length <= 256 &&
+    hookInstance.length <= HOOK_INSTANCE_MAX_LENGTH &&
     !hookInstance.includes('\u0000') &&
     (body.fhirServer === undefined || isPlainHttpUrl(body.fhirServer)) &&
     (body.fhirAuthorization === undefined || isWellFormedAuthorization(body.fhirAuthorization)) &&

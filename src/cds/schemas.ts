@@ -27,9 +27,12 @@ export const fhirAuthorizationSchema = z.looseObject({
 
 const extensionSchema = z.record(z.string(), z.unknown());
 
+/** Longest hookInstance accepted (it is logged and stored with issued cards). */
+export const HOOK_INSTANCE_MAX_LENGTH = 256;
+
 export const hookRequestSchema = z.looseObject({
   hook: z.string().min(1),
-  hookInstance: text().min(1).max(256),
+  hookInstance: text().min(1).max(HOOK_INSTANCE_MAX_LENGTH),
   fhirServer: z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }).optional(),
   fhirAuthorization: fhirAuthorizationSchema.optional(),
   context: z.looseObject({}),
