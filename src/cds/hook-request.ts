@@ -9,7 +9,7 @@ import { fhirIdPattern, HOOK_INSTANCE_MAX_LENGTH, hookRequestSchema, type HookRe
  *
  * Why: under load the schema cost 39–44 µs of CPU per call (order-sign and lean 54 KB bodies,
  * measured by skipping it) although a loop runs it in 2 µs: generic code, run once per call,
- * finds the caches cold. With this fast path a call costs 16–25 µs less (docs/performance.md).
+ * finds the caches cold. With this fast path a call costs 16–25 µs less (docs/performance-notebook.md).
  * test/http/hook-request-fast-path.test.ts checks on generated bodies that the fast path never
  * accepts what the schema refuses, returns what the schema would, and covers every member.
  */

@@ -9,7 +9,7 @@ import type { Express } from 'express';
  * and the re-parented objects outlived the young generation (about 12 KB per call promoted, so
  * more full collections of the service's 30 MB heap). With the prototypes already in place the
  * swap is a no-op. Measured on a 5 KB patient-view call: 0.518 -> 0.369 ms CPU, peak RSS
- * 191 -> 176 MB (docs/performance.md).
+ * 191 -> 176 MB (docs/performance-notebook.md).
  *
  * Call once per app, before it serves: it points `app.request` and `app.response` at the new
  * prototypes, which carry express's request and response methods and `app` as before.
