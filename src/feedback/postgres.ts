@@ -1,8 +1,9 @@
-import { Pool, type PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
+import { createPgPool } from '../postgres-pool';
 import { MIGRATIONS_TABLE_SQL, pending, PROBE_WRITE_SQL } from './migrations';
 import { feedbackFromRow, issuedFromRow } from './rows';
 import type { FeedbackOutcome, FeedbackRecord, FeedbackStore, IssuedCard } from './store';
-import { answeredRow, NO_RULE, type SummaryRange, type SummarySource } from './summary';
+import { answeredRow, NO_RULE, type SummaryRange, type SummarySource } from './summary-rows';
 
 /**
  * Feedback store in PostgreSQL, shared by several replicas. Migrations run once per process
@@ -30,7 +31,7 @@ export class PostgresFeedbackStore implements FeedbackStore {
   private closed = false;
 
   constructor(connectionString: string, options: PostgresStoreOptions = {}) {
-    this.pool = new Pool({
+    this.pool = createPgPool({
       connectionString,
       max: options.maxConnections ?? 5,
       connectionTimeoutMillis: options.connectionTimeoutMs ?? 2000,

@@ -1,5 +1,5 @@
 import { FeedbackRefusedError, isDataRefusal, type FeedbackOutcome, type FeedbackRecord, type FeedbackStore, type IssuedCard } from './store';
-import type { SummaryRange, SummarySource } from './summary';
+import type { SummaryRange, SummarySource } from './summary-rows';
 
 /**
  * Puts a durable store behind the hook path. Issued-card records are queued and written in

@@ -1,7 +1,7 @@
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { FeedbackOutcome, FeedbackRecord, FeedbackStore, IssuedCard } from './store';
-import type { SummaryRange, SummarySource } from './summary';
+import type { SummaryRange, SummarySource } from './summary-rows';
 import type { OpenReport, StoreCall, StoreMethod, StoreReply, ThreadData } from './thread-protocol';
 
 /** The thread's entry sits next to this file (.js in the build, .ts when tests run the sources). */

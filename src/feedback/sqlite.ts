@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { MIGRATIONS_TABLE_SQL, pending, PROBE_WRITE_SQL } from './migrations';
 import { feedbackFromRow, issuedFromRow } from './rows';
 import type { FeedbackOutcome, FeedbackRecord, FeedbackStore, IssuedCard } from './store';
-import { answeredRow, NO_RULE, type SummaryRange, type SummarySource } from './summary';
+import { answeredRow, NO_RULE, type SummaryRange, type SummarySource } from './summary-rows';
 
 /**
  * Feedback store in a SQLite file: the embedded default, nothing to start. WAL mode lets the

@@ -1,7 +1,7 @@
 import type { FeedbackItem } from '../cds/schemas';
-import { answeredRow, NO_RULE, type SummaryRange, type SummarySource } from './summary';
+import { answeredRow, NO_RULE, type SummaryRange, type SummarySource } from './summary-rows';
 
-export type { SummaryRange, SummarySource } from './summary';
+export type { SummaryRange, SummarySource } from './summary-rows';
 
 /**
  * Feedback storage (CDS Hooks 2.0 §Feedback). The service records each card it issues (ids, rule

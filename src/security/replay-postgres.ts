@@ -1,4 +1,5 @@
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
+import { createPgPool } from '../postgres-pool';
 import { jtiKey, ReplayStoreUnavailableError, type ClaimResult, type ReplayStore } from './replay';
 
 /**
@@ -50,7 +51,7 @@ export class PostgresReplayStore implements ReplayStore {
   constructor(connectionString: string, private readonly options: PostgresReplayOptions = {}) {
     const timeoutMs = options.timeoutMs ?? 2_000;
     this.now = options.now ?? Date.now;
-    this.pool = new Pool({
+    this.pool = createPgPool({
       connectionString,
       max: options.maxConnections ?? 4,
       connectionTimeoutMillis: timeoutMs,
