@@ -12,6 +12,7 @@ import { adminRouter } from './admin/routes';
 import type { AppContext, EndpointKind } from './http/context';
 import { callLog } from './http/call-log';
 import { declaredBodyLimit } from './http/body-limit';
+import { jsonBody } from './http/json-body';
 import { corsPolicy } from './http/cors';
 import { hookRoutes } from './http/hooks';
 import { feedbackRoutes } from './http/feedback';
@@ -61,9 +62,7 @@ export function createApp(deps: AppDeps) {
   app.use(callLog(ctx));
   app.use(declaredBodyLimit(config.bodyLimitBytes));
 
-  // Every body is parsed as JSON whatever its declared type: a mislabelled body still gets a
-  // precise 400 for what is wrong with it, not a silent empty object.
-  const json = express.json({ limit: config.bodyLimitBytes, type: () => true, strict: false });
+  const json = jsonBody(config.bodyLimitBytes);
 
   // The hook and feedback routes come first: they carry nearly all traffic, and express tries
   // routes in the order they were added.

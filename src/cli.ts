@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parseArgs as parseNodeArgs } from 'node:util';
 import type { MedicationRequest, ServiceRequest } from 'fhir/r4';
 import type { CdsResponse } from './cds/schemas';
-import { CdsError, toOperationOutcome } from './cds/errors';
+import { bodyNotJson, CdsError, toOperationOutcome } from './cds/errors';
 import { buildFactIndex } from './clinical/facts';
 import { parseFhirDateTime } from './clinical/time';
 import { ConfigError, loadConfig, type AppConfig } from './config';
@@ -197,7 +197,7 @@ async function evaluate(options: Extract<Options, { command: 'evaluate' }>, io: 
   try {
     body = JSON.parse(text);
   } catch {
-    throw new CdsError('CDS_INVALID_REQUEST', 'Request body is not valid JSON.', ['(body)']);
+    throw bodyNotJson();
   }
   const config = loadConfig(io.env);
   const rules = loadRuleConfig(config.rulesFile);

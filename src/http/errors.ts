@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
-import { CdsError, toOperationOutcome } from '../cds/errors';
+import { bodyNotJson, bodyTooLarge, CdsError, toOperationOutcome } from '../cds/errors';
 import type { Logger } from '../logging';
 
 /** Anything no route took: 404 with an OperationOutcome. */
@@ -27,8 +27,8 @@ function toCdsError(error: unknown): CdsError {
   if (error instanceof CdsError) return error;
   const e = error as { status?: number; statusCode?: number; type?: string };
   const status = e?.status ?? e?.statusCode;
-  if (e?.type === 'entity.too.large' || status === 413) return new CdsError('CDS_BODY_TOO_LARGE', 'Request body is larger than this service accepts.');
-  if (e?.type === 'entity.parse.failed') return new CdsError('CDS_INVALID_REQUEST', 'Request body is not valid JSON.', ['(body)']);
+  if (e?.type === 'entity.too.large' || status === 413) return bodyTooLarge();
+  if (e?.type === 'entity.parse.failed') return bodyNotJson();
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported' || status === 415) {
     return new CdsError('CDS_UNSUPPORTED_MEDIA_TYPE', 'Unsupported request encoding or charset.');
   }
