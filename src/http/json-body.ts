@@ -10,7 +10,7 @@ import { bodyNotJson, bodyTooLarge } from '../cds/errors';
  * chunks stay the Buffers the socket delivered, outside the V8 heap, until the body is complete,
  * and are decoded once. `express.json()` decodes each chunk into a heap string as it arrives;
  * with several large bodies arriving at once, those strings survived young-generation
- * collections, and about one server process in four at 250 KB bodies settled into promoting
+ * collections, and about one server process in five at 250 KB bodies settled into promoting
  * them, with ten times the full collections and about 1.5 times the CPU per call
  * (docs/performance.md, *A leaner body reader*). Compressed bodies and other charsets go to
  * `express.json()`, which owns that handling and its errors.
