@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createApp, type AppDeps } from '../src/app';
@@ -150,4 +152,16 @@ export function medicationRequest(options: { rxnorm?: string; text: string; stat
     },
     subject: { reference: `Patient/${options.patientId ?? 'pat-1'}` },
   };
+}
+
+/** Serves an app on a free loopback port; `close` drops open connections first. */
+export async function listenOnLoopback(app: { listen(port: number, host: string): Server }): Promise<{ server: Server; port: number; close: () => Promise<void> }> {
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const close = async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  };
+  return { server, port, close };
 }

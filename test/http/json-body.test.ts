@@ -1,11 +1,11 @@
 import { request as httpRequest, type Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import express, { type ErrorRequestHandler } from 'express';
 import request from 'supertest';
 import { CdsError } from '../../src/cds/errors';
 import { jsonBody } from '../../src/http/json-body';
-import { hookRequest, observation, testApp } from '../helpers';
+import { hookRequest, listenOnLoopback, observation, testApp } from '../helpers';
 
 /**
  * The JSON body reader (src/http/json-body.ts): plain UTF-8 bodies are read from their raw
@@ -16,6 +16,7 @@ import { hookRequest, observation, testApp } from '../helpers';
 const LIMIT = 4096;
 let server: Server;
 let port = 0;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
   const app = express();
@@ -27,14 +28,9 @@ beforeAll(async () => {
     res.status(e.status ?? 500).json({ code: error instanceof CdsError ? e.code : e.type, fields: e.fields ?? [] });
   };
   app.use(errors);
-  server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  port = (server.address() as AddressInfo).port;
+  ({ server, port, close } = await listenOnLoopback(app));
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => close());
 
 /** POSTs the parts as separate chunked writes, a pause between them; resolves with status and JSON. */
 function postInParts(parts: Buffer[], headers: Record<string, string> = { 'content-type': 'application/json' }): Promise<{ status: number; body: any }> {

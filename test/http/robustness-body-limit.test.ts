@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import request from 'supertest';
-import { hookRequest, testApp } from '../helpers';
+import { hookRequest, listenOnLoopback, testApp } from '../helpers';
 
 /**
  * A declared Content-Length over the body limit is answered 413 at once, without the body being
@@ -11,17 +11,12 @@ import { hookRequest, testApp } from '../helpers';
 const LIMIT = 64 * 1024;
 let server: Server;
 let port = 0;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  const { app } = testApp({ env: { BODY_LIMIT_BYTES: String(LIMIT) } });
-  server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  port = (server.address() as AddressInfo).port;
+  ({ server, port, close } = await listenOnLoopback(testApp({ env: { BODY_LIMIT_BYTES: String(LIMIT) } }).app));
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => close());
 
 /** Sends the head of a request declaring `length` bytes and a few body bytes; resolves with what came back once the server closes. */
 function declareAndStall(path: string, length: number): Promise<string> {
