@@ -34,9 +34,10 @@ export class CdsError extends Error {
   }
 }
 
-/** The answers to a body that is not JSON and to one over the size limit, wherever they are read. */
+/** The answers to a body that is not JSON, over the size limit or cut off, wherever they are read. */
 export const bodyNotJson = () => new CdsError('CDS_INVALID_REQUEST', 'Request body is not valid JSON.', ['(body)']);
 export const bodyTooLarge = () => new CdsError('CDS_BODY_TOO_LARGE', 'Request body is larger than this service accepts.');
+export const bodyIncomplete = () => new CdsError('CDS_INVALID_REQUEST', 'Request body ended before it was complete.', ['(body)']);
 
 export function toOperationOutcome(error: CdsError): OperationOutcome {
   const issue: OperationOutcome['issue'][number] = {

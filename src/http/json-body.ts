@@ -1,6 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import express, { type RequestHandler } from 'express';
-import { bodyNotJson, bodyTooLarge } from '../cds/errors';
+import { bodyIncomplete, bodyNotJson, bodyTooLarge } from '../cds/errors';
 
 /**
  * Parses every request body as JSON, whatever its declared type: a mislabelled body still gets a
@@ -59,7 +59,7 @@ export function jsonBody(limitBytes: number): RequestHandler {
       settle();
     });
     // A client that goes away mid-body gets no answer; the chunks are let go.
-    req.on('error', () => settle(Object.assign(new Error('request aborted'), { status: 400, type: 'request.aborted' })));
+    req.on('error', () => settle(bodyIncomplete()));
   };
 }
 

@@ -17,6 +17,8 @@ const LIMIT = 4096;
 let server: Server;
 let port = 0;
 let close: () => Promise<void>;
+/** The last error the echo app's error handler saw. */
+let lastError: { code?: string } | undefined;
 
 beforeAll(async () => {
   const app = express();
@@ -25,6 +27,7 @@ beforeAll(async () => {
   });
   const errors: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
     const e = error as { status?: number; code?: string; type?: string; fields?: string[] };
+    lastError = { code: error instanceof CdsError ? e.code : e.type };
     res.status(e.status ?? 500).json({ code: error instanceof CdsError ? e.code : e.type, fields: e.fields ?? [] });
   };
   app.use(errors);
@@ -49,6 +52,10 @@ function postInParts(parts: Buffer[], headers: Record<string, string> = { 'conte
     writeNext(0);
   });
 }
+
+// Which reader took a body shows in its 413: the service's own error (a CdsError) from this
+// reader, body-parser's `entity.too.large` from express.json().
+const overLimit = () => [Buffer.from(`{"pad":"${'z'.repeat(LIMIT)}"}`)];
 
 describe('plain UTF-8 bodies', () => {
   test('a character split between two chunks is decoded whole', async () => {
@@ -103,6 +110,24 @@ describe('plain UTF-8 bodies', () => {
     expect(res.body.code).toBe('CDS_BODY_TOO_LARGE');
   });
 
+  test('a client that leaves mid-body ends the read with the catalogue 400 (nobody reads it), and the next call is served', async () => {
+    lastError = undefined;
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.on('error', reject);
+      socket.write('POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"hook":', () => {
+        setTimeout(() => {
+          socket.destroy();
+          resolve();
+        }, 20);
+      });
+    });
+    for (let i = 0; i < 50 && lastError === undefined; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(lastError).toEqual({ code: 'CDS_INVALID_REQUEST' });
+    const next = await postInParts([Buffer.from('{"after":true}')]);
+    expect(next.body.body).toEqual({ after: true });
+  });
+
   test('a body exactly at the limit is parsed', async () => {
     const body = `{"pad":"${'y'.repeat(LIMIT - 10)}"}`;
     expect(Buffer.byteLength(body)).toBe(LIMIT);
@@ -112,9 +137,11 @@ describe('plain UTF-8 bodies', () => {
   });
 
   test('charset=utf-8 in any case and quoted is the plain path too', async () => {
-    for (const type of ['application/json; charset=UTF-8', 'application/json;charset="utf-8"']) {
+    for (const type of ['application/json; charset=UTF-8', 'application/json;charset="utf-8"', 'text/plain']) {
       const res = await postInParts([Buffer.from('{"ok":true}')], { 'content-type': type });
       expect(res.body.body).toEqual({ ok: true });
+      const big = await postInParts(overLimit(), { 'content-type': type });
+      expect(big.body.code).toBe('CDS_BODY_TOO_LARGE');
     }
   });
 });
@@ -124,6 +151,15 @@ describe('bodies express.json() reads', () => {
     const res = await postInParts([gzipSync(Buffer.from('{"zipped":"≈ 1 g"}'))], { 'content-type': 'application/json', 'content-encoding': 'gzip' });
     expect(res.status).toBe(200);
     expect(res.body.body).toEqual({ zipped: '≈ 1 g' });
+  });
+
+  test('compressed bodies and other charsets are read by express.json(), with its limit', async () => {
+    const zipped = await postInParts([gzipSync(overLimit()[0]!)], { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+    expect(zipped.status).toBe(413);
+    expect(zipped.body.code).toBe('entity.too.large');
+    const utf16 = await postInParts([Buffer.from(overLimit()[0]!.toString('utf8'), 'utf16le')], { 'content-type': 'application/json; charset=utf-16le' });
+    expect(utf16.status).toBe(413);
+    expect(utf16.body.code).toBe('entity.too.large');
   });
 
   test('a charset JSON cannot be in is refused with 415', async () => {
